@@ -1,0 +1,43 @@
+"""Read access to the Olive pass catalog generated into schemas/ (see catalog_gen.py).
+
+The catalog lets orc check pass parameters without importing Olive or torch.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = ROOT / "schemas"
+PASSES_FILE = SCHEMAS_DIR / "olive-passes.json"
+RUN_CONFIG_SCHEMA_FILE = SCHEMAS_DIR / "olive-run-config.schema.json"
+
+
+@lru_cache(maxsize=None)
+def catalog() -> dict[str, Any]:
+    return json.loads(PASSES_FILE.read_text(encoding="utf-8"))
+
+
+def pass_names() -> list[str]:
+    return sorted(catalog()["passes"])
+
+
+def canonical_pass_name(name: str) -> str | None:
+    """Olive matches pass types case-insensitively; return the catalog's spelling, or None."""
+    lowered = {n.lower(): n for n in catalog()["passes"]}
+    return lowered.get(name.lower())
+
+
+def pass_entry(name: str) -> dict[str, Any]:
+    return catalog()["passes"][name]
+
+
+def pass_params(name: str) -> dict[str, dict[str, Any]]:
+    return pass_entry(name).get("params", {})
+
+
+def olive_version() -> str:
+    return catalog()["olive_version"]

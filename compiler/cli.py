@@ -1,0 +1,134 @@
+"""The `orc` command: a thin layer that parses arguments, calls the library and sets the exit code.
+
+Heavy modules are imported inside the commands so that `orc --help` stays instant and never
+imports torch or Olive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _expand(patterns: Sequence[str]) -> list[Path]:
+    """Files, folders (every .yaml/.yml below) and globs, in a stable order, each once."""
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif any(ch in pattern for ch in "*?["):
+            found += sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .pipeline import compile_file
+    from .report import render, summary
+
+    files = _expand(args.paths)
+    if not files:
+        print("orc validate: no recipe files matched", file=sys.stderr)
+        return EXIT_USAGE
+    diagnostics = []
+    for file in files:
+        diagnostics += compile_file(file, olive=args.olive).diagnostics.items
+    errors = [d for d in diagnostics if d.severity == "error" or args.strict]
+    text = render(diagnostics, args.format)
+    if text:
+        print(text, file=sys.stdout if args.format != "text" else sys.stderr)
+    if args.format == "text":
+        print(summary(len(files), len(errors), len(diagnostics) - len(errors)), file=sys.stderr)
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from .pipeline import compile_file, write_result
+    from .report import render
+
+    result = compile_file(args.recipe, olive=args.olive)
+    if result.diagnostics.items:
+        print(render(result.diagnostics), file=sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    if args.output is None:
+        sys.stdout.write(result.text)
+        return EXIT_OK
+    for path in write_result(result, Path(args.output)):
+        print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema_gen import RECIPE_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
+
+    target = Path(args.output) if args.output else RECIPE_SCHEMA_FILE
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != recipe_schema_text():
+            print(f"{target} is out of date: run `orc schema`", file=sys.stderr)
+            return EXIT_ERRORS
+        print(f"{target} is up to date", file=sys.stderr)
+        return EXIT_OK
+    print(f"wrote {write_recipe_schema(target)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_passes(args: argparse.Namespace) -> int:
+    from . import catalog
+
+    for name in catalog.pass_names():
+        params = ", ".join(sorted(catalog.pass_params(name)))
+        print(f"{name}: {params}" if args.verbose else name)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("validate", cmd_validate, "Check recipes (files, folders or globs) and report every problem.")
+    p.add_argument("paths", nargs="+", help="recipe files, folders or globs")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+
+    p = command("compile", cmd_compile, "Compile a recipe into an Olive workflow JSON.")
+    p.add_argument("recipe")
+    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout)")
+    p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+
+    p = command("schema", cmd_schema, "Write the recipe JSON Schema (schemas/recipe.schema.json).")
+    p.add_argument("-o", "--output", help="where to write it")
+    p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
+
+    p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
+    p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

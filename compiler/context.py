@@ -1,0 +1,138 @@
+"""Recipe -> template context: every decision about the Olive workflow is made here, once.
+
+Templates only place these values; they decide nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from . import catalog
+from .recipe import Dataset, Recipe, StepBase
+from .steps import STEP_KINDS
+
+SYSTEM_TYPES = {"local": "LocalSystem", "docker": "Docker", "python_env": "PythonEnvironment", "azureml": "LocalSystem"}
+# An AzureML target runs the Olive workflow on the job's own machine: Olive 0.13 has no AzureML system.
+SYSTEM_NAMES = {"local": "local_system", "docker": "docker_system", "python_env": "python_system", "azureml": "local_system"}
+FORMAT_BY_SUFFIX = {".json": "json", ".jsonl": "json", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".txt": "text"}
+STRATEGIES = {  # recipe spelling -> Olive's TextGenStrategy value
+    "line-by-line": "line-by-line",
+    "line-by-line-random": "line-by-line-random",
+    "join": "join",
+    "join-random": "join-random",
+    "join-sliding-window": "join-sliding-window",
+}
+
+
+def build_context(recipe: Recipe) -> dict[str, Any]:
+    target = recipe.target
+    return {
+        "name": recipe.name,
+        "input_model": _input_model(recipe),
+        "host": _host(recipe),
+        "host_name": (_host(recipe) or {"name": SYSTEM_NAMES[target.system]})["name"],
+        "system": {
+            "name": SYSTEM_NAMES[target.system],
+            "type": SYSTEM_TYPES[target.system],
+            "device": target.device,
+            "provider": target.execution_provider,
+            "docker": target.docker.model_dump() if target.docker else None,
+            "python_env": target.python_env.model_dump() if target.python_env else None,
+        },
+        "data_configs": [_data_config(name, ds) for name, ds in recipe.datasets.items()],
+        "passes": pass_configs(recipe),
+        "engine": {
+            "output_dir": recipe.output.dir,
+            "cache_dir": recipe.output.cache,
+            "log_severity_level": recipe.engine.log_level,
+            "evaluate_input_model": recipe.engine.evaluate_input_model,
+            "clean_cache": recipe.engine.clean_cache,
+            "no_artifacts": recipe.engine.no_artifacts,
+        },
+    }
+
+
+def _host(recipe: Recipe) -> dict[str, Any] | None:
+    """A separate local host system when the steps run on another device than the model is built for."""
+    target = recipe.target
+    if target.host_device is None or target.host_device == target.device:
+        return None
+    provider = "CUDAExecutionProvider" if target.host_device == "gpu" else "CPUExecutionProvider"
+    return {"name": "host_system", "type": "LocalSystem", "device": target.host_device, "provider": provider}
+
+
+def _input_model(recipe: Recipe) -> dict[str, Any]:
+    model = recipe.model
+    load_kwargs = dict(model.load_kwargs)
+    if model.trust_remote_code:
+        load_kwargs["trust_remote_code"] = True
+    spec: dict[str, Any] = {"type": "HfModel", "model_path": model.path}
+    if model.task:
+        spec["task"] = model.task
+    if load_kwargs:
+        spec["load_kwargs"] = load_kwargs
+    if model.adapter_path:
+        spec["adapter_path"] = model.adapter_path
+    return spec
+
+
+def data_format(dataset: Dataset) -> str:
+    if dataset.format:
+        return dataset.format
+    return FORMAT_BY_SUFFIX.get(PurePosixPath(dataset.file_list[0]).suffix.lower(), "json")
+
+
+def _data_config(name: str, dataset: Dataset) -> dict[str, Any]:
+    load: dict[str, Any] = {"data_name": dataset.hf or data_format(dataset), "split": dataset.split}
+    if dataset.files is not None:
+        load["data_files"] = dataset.file_list
+    pre: dict[str, Any] = {}
+    if dataset.template is not None:
+        pre["text_template"] = dataset.template
+    if dataset.columns is not None:
+        pre["text_cols"] = dataset.columns
+    pre.update({"chat_template": False, "max_seq_len": dataset.max_length, "add_special_tokens": dataset.add_special_tokens})
+    if dataset.max_samples is not None:
+        pre["max_samples"] = dataset.max_samples
+    if dataset.strategy is not None:
+        pre["strategy"] = STRATEGIES[dataset.strategy]
+    return {
+        "name": name,
+        "type": "HuggingfaceContainer",
+        "load_dataset_config": load,
+        "pre_process_data_config": pre,
+        "dataloader_config": {"batch_size": dataset.batch_size},
+    }
+
+
+def pass_configs(recipe: Recipe) -> list[dict[str, Any]]:
+    """One entry per step, in step order: its Olive pass name, type and parameters by Olive's names."""
+    out: list[dict[str, Any]] = []
+    for kind, params in recipe.steps_with_kinds:
+        out.append({"id": step_id(recipe, len(out)), "kind": kind, **olive_params(kind, params)})
+    return out
+
+
+def step_id(recipe: Recipe, index: int) -> str:
+    """The step's `id`, or its kind, numbered when a kind repeats (lora, lora_2, ...)."""
+    kinds = recipe.steps_with_kinds
+    kind, params = kinds[index]
+    if params.id:
+        return params.id
+    taken = {p.id for _, p in kinds if p.id}
+    seen = sum(1 for k, p in kinds[:index] if k == kind and not p.id)
+    name = kind if seen == 0 else f"{kind}_{seen + 1}"
+    while name in taken:
+        name += "_"
+    return name
+
+
+def olive_params(kind: str, params: StepBase) -> dict[str, Any]:
+    """The Olive pass type and the parameters the user set, renamed to Olive's names."""
+    values = params.model_dump(mode="json", exclude_unset=True, exclude={"id"}, by_alias=True)
+    if kind == "pass":
+        pass_type = values.pop("type")
+        return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": values}
+    step = STEP_KINDS[kind]
+    return {"type": step.olive_type, "params": {step.renames.get(k, k): v for k, v in values.items()}}

@@ -1,0 +1,116 @@
+"""The library API: validate and compile recipes. The CLI and the tests call these.
+
+load YAML -> recipe models -> checks -> context -> render -> JSON -> output checks -> result
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import azureml
+from .checks import run_checks
+from .context import build_context
+from .diagnostics import Diagnostic, Diagnostics, OrcError
+from .loader import Document, load_file
+from .olive_check import run_config_errors, schema_errors
+from .parse import parse_recipe
+from .recipe import Recipe
+from .render import dump_workflow, render_workflow
+
+
+@dataclass
+class Result:
+    file: str
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    recipe: Recipe | None = None
+    document: Document | None = None
+    workflow: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.errors
+
+    @property
+    def text(self) -> str:
+        assert self.workflow is not None
+        return dump_workflow(self.workflow)
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.file).resolve().parent
+
+
+def compile_file(path: Path | str, *, olive: bool = False) -> Result:
+    """Compile a recipe file; every problem found ends up in result.diagnostics (nothing raises)."""
+    result = Result(file=str(path))
+    try:
+        result.document = load_file(path)
+    except OrcError as exc:
+        result.diagnostics.extend(exc.diagnostics)
+        return result
+    return compile_document(result.document, result, olive=olive)
+
+
+def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:
+    result = result or Result(file=doc.file, document=doc)
+    recipe, problems = parse_recipe(doc)
+    result.diagnostics.extend(problems)
+    if recipe is None:
+        return result
+    result.recipe = recipe
+    result.diagnostics.extend(run_checks(recipe, doc, result.base_dir))
+    if not result.ok:
+        return result
+    try:
+        workflow = render_workflow(build_context(recipe))
+    except ValueError as exc:  # e.g. a non-finite number, which JSON cannot hold
+        result.diagnostics.add(Diagnostic(f"cannot render the workflow: {exc}", doc.file, 1, 1, code="render"))
+        return result
+    problems_found = schema_errors(workflow) + (run_config_errors(workflow, result.base_dir) if olive else [])
+    for problem in problems_found:
+        result.diagnostics.add(Diagnostic(f"the compiled workflow is not valid for Olive: {problem}", doc.file, 1, 1, code="olive_schema"))
+    result.workflow = workflow
+    return result
+
+
+def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
+    """Write via a temporary file in the same folder and rename: never a half-written output."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o600 if private else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def companion_path(output: Path, suffix: str) -> Path:
+    stem = output.name[: -len(".json")] if output.name.endswith(".json") else output.name
+    return output.with_name(stem + suffix)
+
+
+def write_result(result: Result, output: Path) -> list[Path]:
+    """Write the workflow, and the AzureML job spec beside it for an azureml target."""
+    if not result.ok or result.workflow is None or result.recipe is None:
+        raise ValueError("refusing to write a workflow that has errors")
+    written = [output]
+    write_atomic(output, result.text)
+    if result.recipe.target.system == "azureml":
+        spec = companion_path(output, azureml.SUFFIX)
+        # Upload the smallest folder that holds the recipe and every local file it names.
+        recipe, base = result.recipe, result.base_dir
+        local = [base] + [base / f for ds in recipe.datasets.values() for f in ds.file_list]
+        local += [base / p for p in (recipe.model.path, recipe.model.adapter_path) if p and (base / p).exists()]
+        code = Path(os.path.commonpath([p.resolve() for p in local]))
+        code_dir = os.path.relpath(code, output.resolve().parent)
+        workdir = os.path.relpath(base, code)
+        write_atomic(spec, azureml.job_spec_text(recipe, output.name, code_dir, workdir))
+        written.append(spec)
+    return written

@@ -1,0 +1,221 @@
+"""The recipe format: pydantic v2 models, strict, with `extra="forbid"` wherever a user types keys.
+
+Validators here are pure: they look only at the values in front of them (files on disk and
+cross-references are checked in checks.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
+
+from . import catalog
+from .pass_models import annotation_for, field_specs
+from .steps import STEP_KINDS
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+DATASET_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(), populate_by_name=True)
+
+
+class ModelSpec(Strict):
+    path: StrictStr = Field(
+        ...,
+        min_length=1,
+        description="A Hugging Face model id, a local folder (relative to the recipe), or azureml://registries/<r>/models/<m>/versions/<v>.",
+        examples=["microsoft/Phi-3.5-mini-instruct", "../examples/tiny-phi3"],
+    )
+    task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
+    trust_remote_code: StrictBool = Field(False, description="Allow the model's own Python code to run when it is loaded.")
+    adapter_path: Optional[StrictStr] = Field(None, description="A LoRA adapter folder to load with the model (relative to the recipe).")
+    load_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra keyword arguments for from_pretrained.", examples=[{"attn_implementation": "eager"}]
+    )
+
+
+class Dataset(Strict):
+    files: Optional[Union[StrictStr, list[StrictStr]]] = Field(
+        None, description="Data file(s), relative to the recipe file.", examples=["data/data_sample_travel.jsonl"]
+    )
+    hf: Optional[StrictStr] = Field(None, description="A Hugging Face dataset id, instead of files.", examples=["nampdn-ai/tiny-codes"])
+    format: Optional[Literal["json", "csv", "parquet", "text"]] = Field(
+        None, description="The files' format; taken from the file extension when left out (.jsonl and .json are json)."
+    )
+    split: StrictStr = Field("train", description="The split to use.")
+    template: Optional[StrictStr] = Field(
+        None,
+        description="A text template with {column} placeholders that builds each training text.",
+        examples=["<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>"],
+    )
+    columns: Optional[list[StrictStr]] = Field(None, description="Text columns joined into each training text (instead of a template).")
+    max_length: int = Field(1024, gt=0, description="The maximum sequence length in tokens.")
+    max_samples: Optional[int] = Field(None, gt=0, description="Use at most this many samples.")
+    batch_size: int = Field(1, gt=0, description="The data loader's batch size.")
+    add_special_tokens: StrictBool = Field(False, description="Add the tokenizer's BOS/EOS tokens to each text.")
+    strategy: Optional[Literal["line-by-line", "line-by-line-random", "join", "join-random", "join-sliding-window"]] = Field(
+        None, description="How texts become sequences (Olive's default is join)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Dataset":
+        if (self.files is None) == (self.hf is None):
+            raise ValueError("give exactly one of 'files' (local data) or 'hf' (a Hugging Face dataset id)")
+        if self.template is not None and self.columns is not None:
+            raise ValueError("give either 'template' or 'columns', not both")
+        return self
+
+    @property
+    def file_list(self) -> list[str]:
+        if self.files is None:
+            return []
+        return [self.files] if isinstance(self.files, str) else list(self.files)
+
+
+class AzureML(Strict):
+    subscription_id: StrictStr = Field(..., description="Azure subscription id; use ${env:AZURE_SUBSCRIPTION_ID}.")
+    resource_group: StrictStr = Field(..., description="The workspace's resource group.")
+    workspace: StrictStr = Field(..., description="The AzureML workspace name.")
+    compute: StrictStr = Field(..., description="The compute cluster that runs the job.", examples=["gpu-cluster"])
+    environment: StrictStr = Field(
+        "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest",
+        description="The AzureML environment (image) of the job.",
+    )
+    experiment: StrictStr = Field("orc", description="The experiment name the job is filed under.")
+
+
+class Docker(Strict):
+    dockerfile: StrictStr = Field(..., description="The Dockerfile, relative to build_context.")
+    build_context: StrictStr = Field(".", description="The docker build context folder, relative to the recipe.")
+    image: StrictStr = Field("olive-docker:latest", description="The image name to build and run.")
+    work_dir: StrictStr = Field("/olive-ws", description="The working folder inside the container (absolute).")
+
+
+class PythonEnv(Strict):
+    python_environment_path: StrictStr = Field(..., description="The folder that holds the environment's python executable.")
+    environment_variables: dict[str, StrictStr] = Field(default_factory=dict, description="Variables set for the run.")
+
+
+class Target(Strict):
+    device: Literal["cpu", "gpu", "npu"] = Field("cpu", description="The accelerator the model is optimized for.")
+    provider: Optional[StrictStr] = Field(
+        None, description="The ONNX Runtime execution provider (default: CPU, CUDA or QNN by device).", examples=["CUDAExecutionProvider"]
+    )
+    host_device: Optional[Literal["cpu", "gpu"]] = Field(
+        None, description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model)."
+    )
+    system: Literal["local", "docker", "python_env", "azureml"] = Field("local", description="Where the workflow runs.")
+    azureml: Optional[AzureML] = Field(None, description="Required with system: azureml.")
+    docker: Optional[Docker] = Field(None, description="Required with system: docker.")
+    python_env: Optional[PythonEnv] = Field(None, description="Required with system: python_env.")
+
+    @model_validator(mode="after")
+    def _system_block(self) -> "Target":
+        for system in ("azureml", "docker", "python_env"):
+            block = getattr(self, system)
+            if self.system == system and block is None:
+                raise ValueError(f"system '{system}' needs a '{system}:' block")
+            if self.system != system and block is not None:
+                raise ValueError(f"a '{system}:' block is given but system is '{self.system}'")
+        return self
+
+    @property
+    def execution_provider(self) -> str:
+        return self.provider or DEFAULT_PROVIDERS[self.device]
+
+    @property
+    def runs_on_cuda(self) -> bool:
+        if self.host_device is not None:
+            return self.host_device == "gpu"
+        return self.device == "gpu" and self.execution_provider in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+
+
+class Output(Strict):
+    dir: StrictStr = Field("outputs", description="Where the final model goes, relative to the recipe.")
+    cache: StrictStr = Field(".olive-cache", description="Olive's cache folder, relative to the recipe.")
+
+
+class Engine(Strict):
+    log_level: int = Field(1, ge=0, le=4, description="Olive's log severity: 0 verbose ... 4 fatal.")
+    evaluate_input_model: StrictBool = Field(False, description="Evaluate the input model before the passes.")
+    clean_cache: StrictBool = Field(False, description="Clear Olive's cache before running.")
+    no_artifacts: StrictBool = Field(False, description="Skip Olive's extra output artifacts.")
+
+
+class StepBase(Strict):
+    id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", description="Name of this step (and its Olive pass); must be unique.")
+
+
+def _training_model() -> type[BaseModel]:
+    """LoRA/QLoRA `training:`: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
+    fields: dict[str, Any] = {}
+    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
+        fields[name] = (Optional[annotation_for(param.get("schema", {}))], Field(param.get("default"), description=param.get("description", "")))
+    return create_model("TrainingArgs", __base__=Strict, **fields)
+
+
+def _typed_step_model(key: str) -> type[StepBase]:
+    kind = STEP_KINDS[key]
+    fields = field_specs(kind.olive_type, kind.renames)
+    if "training" in fields:
+        training = _training_model()
+        fields["training"] = (Optional[training], Field(None, description="Training arguments (transformers.TrainingArguments names)."))
+    model = create_model(f"{kind.olive_type}Step", __base__=StepBase, __doc__=kind.summary, **fields)
+    return model
+
+
+class PassStep(StepBase):
+    """Any other registered Olive pass, by its Olive type; its parameters are checked against the pass."""
+
+    model_config = ConfigDict(extra="allow")
+    type: StrictStr = Field(..., description="The Olive pass type.", examples=["OrtTransformersOptimization"])
+
+
+TYPED_STEP_MODELS: dict[str, type[StepBase]] = {key: _typed_step_model(key) for key in STEP_KINDS}
+
+StepItem = create_model(
+    "StepItem",
+    __base__=Strict,
+    __doc__="One pipeline step: exactly one key, naming the step kind.",
+    **{key: (Optional[model], Field(None, description=STEP_KINDS[key].summary)) for key, model in TYPED_STEP_MODELS.items()},
+    pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__)),
+)
+
+
+def _exactly_one_kind(self: BaseModel) -> BaseModel:
+    given = [k for k in self.model_fields_set]
+    if len(given) != 1:
+        raise ValueError(f"a step has exactly one key naming its kind, got {len(given)}")
+    return self
+
+
+StepItem.model_config["json_schema_extra"] = {"minProperties": 1, "maxProperties": 1}
+StepItem = create_model("Step", __base__=StepItem, __validators__={"_one": model_validator(mode="after")(_exactly_one_kind)})
+
+
+def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
+    (field,) = item.model_fields_set
+    return ("pass" if field == "pass_" else field), getattr(item, field)
+
+
+class Recipe(Strict):
+    """An orc recipe: a model, datasets, a target, and ordered steps that compile to an Olive workflow."""
+
+    model_config = ConfigDict(title="orc recipe", json_schema_extra={"$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json"})
+
+    name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
+    description: StrictStr = Field("", description="What the recipe does, in a sentence.")
+    model: ModelSpec = Field(..., description="The input model.")
+    datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, description="Named datasets; steps refer to them by name.")
+    target: Target = Field(default_factory=Target, description="The device, execution provider and system to build for.")
+    steps: list[StepItem] = Field(..., min_length=1, description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
+    output: Output = Field(default_factory=Output, description="Where outputs and Olive's cache go.")
+    engine: Engine = Field(default_factory=Engine, description="Olive engine options.")
+
+    @property
+    def steps_with_kinds(self) -> list[tuple[str, StepBase]]:
+        return [step_kind_and_params(item) for item in self.steps]

@@ -1,0 +1,63 @@
+"""The typed step kinds of a recipe and the Olive passes they become.
+
+A step kind is a recipe-level name for one Olive pass, with clearer names for a few parameters.
+`consumes`/`produces` describe the model flowing through the pipeline, used by checks and `explain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Model forms flowing through a pipeline.
+HF = "hf"  # a PyTorch / Hugging Face model
+HF_ADAPTER = "hf+adapter"  # a Hugging Face model with a LoRA adapter beside it
+ONNX = "onnx"
+ONNX_ADAPTERS = "onnx+adapters"  # an ONNX model with its adapter weights in a separate file
+
+
+@dataclass(frozen=True)
+class StepKind:
+    key: str
+    olive_type: str
+    summary: str
+    renames: dict[str, str] = field(default_factory=dict)  # recipe name -> Olive parameter name
+    consumes: tuple[str, ...] = (HF,)
+    needs_cuda: bool = False
+
+
+_TRAINING = {"dataset": "train_data_config", "eval_dataset": "eval_data_config", "training": "training_args", "dropout": "lora_dropout"}
+
+STEP_KINDS: dict[str, StepKind] = {
+    kind.key: kind
+    for kind in (
+        StepKind("awq", "AutoAWQQuantizer", "Quantize the weights to 4 bits with AWQ (needs a CUDA GPU).", {"dataset": "data_config"}, needs_cuda=True),
+        StepKind("lora", "LoRA", "Fine-tune a LoRA adapter on a dataset.", _TRAINING),
+        StepKind("qlora", "QLoRA", "Fine-tune a LoRA adapter on a 4-bit quantized base (needs a CUDA GPU).", _TRAINING, needs_cuda=True),
+        StepKind("merge_adapters", "MergeAdapterWeights", "Merge the fine-tuned adapter into the base weights.", consumes=(HF_ADAPTER,)),
+        StepKind("extract_adapters", "ExtractAdapters", "Move the adapter weights out of the ONNX model into a weights file.", consumes=(ONNX,)),
+        StepKind("model_builder", "ModelBuilder", "Build an onnxruntime-genai ONNX model (fp32, fp16, int4...).", consumes=(HF, HF_ADAPTER)),
+        StepKind("onnx_conversion", "OnnxConversion", "Export the PyTorch model to ONNX with torch.onnx.", consumes=(HF, HF_ADAPTER)),
+    )
+}
+
+# What each Olive pass turns its input into; passes not listed keep the form of their input.
+PRODUCES: dict[str, str] = {
+    "AutoAWQQuantizer": HF,
+    "LoRA": HF_ADAPTER,
+    "QLoRA": HF_ADAPTER,
+    "LoftQ": HF_ADAPTER,
+    "DoRA": HF_ADAPTER,
+    "LoHa": HF_ADAPTER,
+    "LoKr": HF_ADAPTER,
+    "MergeAdapterWeights": HF,
+    "ModelBuilder": ONNX,
+    "OnnxConversion": ONNX,
+    "ExtractAdapters": ONNX_ADAPTERS,
+}
+
+
+def output_form(olive_type: str, input_form: str) -> str:
+    produced = PRODUCES.get(olive_type)
+    if produced == ONNX and input_form == HF_ADAPTER:
+        return ONNX  # the adapter is baked into the graph until ExtractAdapters pulls it out
+    return produced or input_form
