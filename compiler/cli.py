@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -128,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug in orc: say so in one line, never a traceback
+        print(f"orc: internal error: {type(exc).__name__}: {exc} (please report this; set ORC_DEBUG=1 for details)", file=sys.stderr)
+        if os.environ.get("ORC_DEBUG"):
+            raise
+        return 3
 
 
 if __name__ == "__main__":

@@ -67,14 +67,7 @@ def _input_model(recipe: Recipe) -> dict[str, Any]:
     load_kwargs = dict(model.load_kwargs)
     if model.trust_remote_code:
         load_kwargs["trust_remote_code"] = True
-    spec: dict[str, Any] = {"type": "HfModel", "model_path": model.path}
-    if model.task:
-        spec["task"] = model.task
-    if load_kwargs:
-        spec["load_kwargs"] = load_kwargs
-    if model.adapter_path:
-        spec["adapter_path"] = model.adapter_path
-    return spec
+    return {"type": "HfModel", "model_path": model.path, "task": model.task, "load_kwargs": load_kwargs, "adapter_path": model.adapter_path}
 
 
 def data_format(dataset: Dataset) -> str:
