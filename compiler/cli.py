@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_RUN = 4  # compiled, but nothing was run (e.g. AzureML without credentials)
 
 
 def _expand(patterns: Sequence[str]) -> list[Path]:
@@ -67,6 +68,49 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_compile_and_run(args: argparse.Namespace) -> int:
+    from .pipeline import compile_file
+    from .report import render
+    from .run import default_progress, run_workflow
+
+    result = compile_file(args.recipe)
+    if result.diagnostics.items:
+        print(render(result.diagnostics), file=sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    assert result.recipe is not None and result.document is not None
+    if result.recipe.target.system == "azureml":
+        return _run_on_azureml(result, args)
+    mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+    recipe_files = sorted({Path(result.file), *map(Path, result.document.origins.values())})
+    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
+    return outcome.exit_code
+
+
+def _run_on_azureml(result, args: argparse.Namespace) -> int:
+    from . import azureml
+    from .pipeline import write_result
+
+    recipe = result.recipe
+    output = (result.base_dir / recipe.output.dir).resolve()
+    workflow_file = output.with_name(output.name + ".workflow.json")
+    spec = [p for p in write_result(result, workflow_file) if p.name.endswith(azureml.SUFFIX)][0]
+    command = azureml.submit_command(recipe, str(spec))
+    why_not = azureml.can_submit()
+    if args.dry_run or why_not:
+        if why_not:
+            print(f"orc: not submitted: {why_not}", file=sys.stderr)
+        print(f"orc: submit it with:\n  {command}", file=sys.stderr)
+        return EXIT_OK if args.dry_run else EXIT_NOT_RUN
+    return azureml.submit(recipe, str(spec), str(output), lambda text: print(text, file=sys.stderr))
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from .try_model import generate
+
+    return generate(Path(args.model), args.prompt, adapter=args.adapter, max_tokens=args.max_tokens, raw=args.raw)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema_gen import RECIPE_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
 
@@ -110,6 +154,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("recipe")
     p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout)")
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+
+    p = command("compile-and-run", cmd_compile_and_run, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
+    p.add_argument("recipe")
+    p.add_argument("--force", action="store_true", help="run even when the output is up to date")
+    p.add_argument("--dry-run", action="store_true", help="print the olive command and the compiled config path, run nothing")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
+    noise.add_argument("-v", "--verbose", action="store_true", help="pass Olive's log through")
+
+    p = command("try", cmd_try, "Generate text with a built model through onnxruntime-genai, streaming tokens.")
+    p.add_argument("model", help="the output folder of a run (holds genai_config.json)")
+    p.add_argument("--prompt", required=True, help="what to ask")
+    p.add_argument("--adapter", help="the adapter to activate: a name (file stem) or an .onnx_adapter path")
+    p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64)")
+    p.add_argument("--raw", action="store_true", help="send the prompt as is, without the chat template")
 
     p = command("schema", cmd_schema, "Write the recipe JSON Schema (schemas/recipe.schema.json).")
     p.add_argument("-o", "--output", help="where to write it")
