@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 from .context import step_id
 from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
+from .passthrough import olive_data_config_names
 from .recipe import Recipe
 from .steps import HF, HF_ADAPTER, ONNX, STEP_KINDS, output_form
 
@@ -29,7 +30,7 @@ def _step_paths(recipe: Recipe) -> Iterator[tuple[int, str, Path_, dict]]:
 
 
 def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
-    names = list(recipe.datasets)
+    names = list(recipe.datasets) + olive_data_config_names(recipe)
     for _, kind, path, values in _step_paths(recipe):
         for key, value in values.items():
             if (key in ("dataset", "eval_dataset") or key.endswith("data_config")) and isinstance(value, str) and value not in names:
@@ -48,7 +49,9 @@ def unique_ids(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic
 
 def pipeline_order(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
     """Walk the model form (HF, HF+adapter, ONNX) through the steps and flag steps that cannot take it."""
-    form = HF_ADAPTER if recipe.model.adapter_path else HF
+    form = HF_ADAPTER if recipe.model and recipe.model.adapter_path else HF
+    if recipe.model is None and str(recipe.olive["input_model"].get("type", "")).lower() == "onnxmodel":
+        form = ONNX
     for index, (kind, params) in enumerate(recipe.steps_with_kinds):
         path: Path_ = ("steps", index, kind)
         olive_type = STEP_KINDS[kind].olive_type if kind in STEP_KINDS else getattr(params, "type", "")
@@ -76,6 +79,8 @@ def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnosti
             if not (base / file).exists():
                 path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
                 yield _at(doc, path, f"data file not found: {file}", f"looked in {base / file}", "missing_file")
+    if recipe.model is None:
+        return  # an Olive model config under `olive:`: Olive resolves its paths
     model_path = recipe.model.path
     looks_local = model_path.startswith((".", "/")) or (base / model_path).exists()
     if looks_local and not (base / model_path).is_dir():

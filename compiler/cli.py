@@ -135,6 +135,55 @@ def cmd_passes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.check:
+        return _import_check(Path(args.config))
+    from .importer import import_file
+    from .pipeline import write_atomic
+    from .report import render
+
+    source = Path(args.config)
+    output = Path(args.output) if args.output else None
+    try:
+        imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))
+    except (OSError, ValueError) as exc:
+        print(f"orc import: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    changed = [n for n in imported.notes if n.kind != "dropped"]
+    if changed:
+        print(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)", file=sys.stderr)
+    for note in imported.notes:
+        if note.kind == "dropped":
+            print(f"orc import: {source}: {note.report()}", file=sys.stderr)
+    for text in imported.unsupported:
+        if not any(text == str(n) for n in imported.notes):
+            print(f"orc import: {source}: not carried: {text}", file=sys.stderr)
+    if not imported.ok:
+        print(render(imported.errors), file=sys.stderr)
+        return EXIT_ERRORS
+    if output is None:
+        sys.stdout.write(imported.text)
+    else:
+        write_atomic(output, imported.text)
+        print(f"wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_check(folder: Path) -> int:
+    from .import_check import check_folder, summary, table
+
+    if not folder.is_dir():
+        print(f"orc import --check: {folder} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    rows = check_folder(folder)
+    if not rows:
+        print(f"orc import --check: no Olive workflow configs under {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    print(table(rows))
+    print(summary(rows))
+    return EXIT_OK if all(r.round_trips for r in rows) else EXIT_ERRORS
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -173,6 +222,11 @@ def _parser() -> argparse.ArgumentParser:
     p = command("schema", cmd_schema, "Write the recipe JSON Schema (schemas/recipe.schema.json).")
     p.add_argument("-o", "--output", help="where to write it")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
+
+    p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
+    p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: a folder of them)")
+    p.add_argument("-o", "--output", help="the recipe to write (default: print to stdout); paths in it are relative to its folder")
+    p.add_argument("--check", action="store_true", help="import every config in the folder, compile it back and compare with Olive's RunConfig (imports Olive)")
 
     p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
     p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")

@@ -50,7 +50,24 @@ def build_context(recipe: Recipe) -> dict[str, Any]:
             "clean_cache": recipe.engine.clean_cache,
             "no_artifacts": recipe.engine.no_artifacts,
         },
+        "evaluate": _evaluate(recipe),
     }
+
+
+def _evaluate(recipe: Recipe) -> dict[str, Any] | None:
+    """The typed `evaluate:` section as Olive's evaluators mapping, with the engine using it."""
+    if recipe.evaluate is None:
+        return None
+    metrics = []
+    for metric in recipe.evaluate.metrics:
+        values = metric.model_dump(mode="json", exclude_unset=True)
+        if "dataset" in values:
+            values["data_config"] = values.pop("dataset")
+        if "measures" in values:
+            values["sub_types"] = [m.model_dump(mode="json", exclude_unset=True) for m in metric.measures]
+            del values["measures"]
+        metrics.append(values)
+    return {"name": recipe.evaluate.name, "evaluators": {recipe.evaluate.name: {"metrics": metrics}}}
 
 
 def _host(recipe: Recipe) -> dict[str, Any] | None:
@@ -62,8 +79,10 @@ def _host(recipe: Recipe) -> dict[str, Any] | None:
     return {"name": "host_system", "type": "LocalSystem", "device": target.host_device, "provider": provider}
 
 
-def _input_model(recipe: Recipe) -> dict[str, Any]:
+def _input_model(recipe: Recipe) -> dict[str, Any] | None:
     model = recipe.model
+    if model is None:
+        return None  # given as an Olive model config under `olive:`, placed by passthrough.py
     load_kwargs = dict(model.load_kwargs)
     if model.trust_remote_code:
         load_kwargs["trust_remote_code"] = True
@@ -124,8 +143,9 @@ def step_id(recipe: Recipe, index: int) -> str:
 def olive_params(kind: str, params: StepBase) -> dict[str, Any]:
     """The Olive pass type and the parameters the user set, renamed to Olive's names."""
     values = params.model_dump(mode="json", exclude_unset=True, exclude={"id"}, by_alias=True)
+    carried = values.pop("olive", None) or {}
     if kind == "pass":
         pass_type = values.pop("type")
-        return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": values}
+        return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": {**values, **carried}}
     step = STEP_KINDS[kind]
-    return {"type": step.olive_type, "params": {step.renames.get(k, k): v for k, v in values.items()}}
+    return {"type": step.olive_type, "params": {**{step.renames.get(k, k): v for k, v in values.items()}, **carried}}

@@ -45,7 +45,7 @@ def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, ba
         for name in dataset.file_list:
             file = base / name
             inputs[f"data:{name}"] = sha256_file(file) if file.is_file() else "missing"
-    for name in (recipe.model.path, recipe.model.adapter_path):
+    for name in (recipe.model.path, recipe.model.adapter_path) if recipe.model else ():
         if name and (base / name).is_dir():
             inputs[f"model:{name}"] = _folder_stamp(base / name)
     return {

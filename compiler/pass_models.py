@@ -92,4 +92,5 @@ def generic_model(pass_type: str) -> type[PassParams]:
     fields = field_specs(pass_type)
     fields["type"] = (StrictStr, Field(..., description="The Olive pass type."))
     fields["id"] = (Optional[StrictStr], Field(None, description="Name of this pass in the compiled workflow."))
+    fields["olive"] = (Optional[dict[str, Any]], Field(None, description="Fields carried to Olive as they are, unchecked."))
     return create_model(f"{pass_type}Params", __base__=PassParams, **fields)

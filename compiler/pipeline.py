@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import azureml
+from . import azureml, passthrough
 from .checks import run_checks
 from .context import build_context
 from .diagnostics import Diagnostic, Diagnostics, OrcError
@@ -63,10 +63,11 @@ def compile_document(doc: Document, result: Result | None = None, *, olive: bool
         return result
     result.recipe = recipe
     result.diagnostics.extend(run_checks(recipe, doc, result.base_dir))
+    result.diagnostics.extend(passthrough.check(recipe, doc))
     if not result.ok:
         return result
     try:
-        workflow = render_workflow(build_context(recipe))
+        workflow = passthrough.apply(render_workflow(build_context(recipe)), recipe.olive)
     except ValueError as exc:  # e.g. a non-finite number, which JSON cannot hold
         result.diagnostics.add(Diagnostic(f"cannot render the workflow: {exc}", doc.file, 1, 1, code="render"))
         return result
@@ -107,7 +108,8 @@ def write_result(result: Result, output: Path) -> list[Path]:
         # Upload the smallest folder that holds the recipe and every local file it names.
         recipe, base = result.recipe, result.base_dir
         local = [base] + [base / f for ds in recipe.datasets.values() for f in ds.file_list]
-        local += [base / p for p in (recipe.model.path, recipe.model.adapter_path) if p and (base / p).exists()]
+        model_paths = (recipe.model.path, recipe.model.adapter_path) if recipe.model else ()
+        local += [base / p for p in model_paths if p and (base / p).exists()]
         code = Path(os.path.commonpath([p.resolve() for p in local]))
         code_dir = os.path.relpath(code, output.resolve().parent)
         workdir = os.path.relpath(base, code)

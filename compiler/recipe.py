@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model, model_validator
 
 from . import catalog
 from .pass_models import annotation_for, field_specs
@@ -146,8 +146,15 @@ class Engine(Strict):
     no_artifacts: StrictBool = Field(False, description="Skip Olive's extra output artifacts.")
 
 
+PASS_PASSTHROUGH = (
+    "Fields of the Olive pass carried as they are, unchecked: search spaces, a pass-level host or evaluator,"
+    " parameters orc does not know. They win over the step's own parameters."
+)
+
+
 class StepBase(Strict):
     id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", description="Name of this step (and its Olive pass); must be unique.")
+    olive: Optional[dict[StrictStr, Any]] = Field(None, description=PASS_PASSTHROUGH)
 
 
 def _training_model() -> type[BaseModel]:
@@ -202,6 +209,39 @@ def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
     return ("pass" if field == "pass_" else field), getattr(item, field)
 
 
+class MetricGoal(Strict):
+    type: Literal["threshold", "min-improvement", "percent-min-improvement", "max-degradation", "percent-max-degradation"] = Field(
+        ..., description="How the goal is measured."
+    )
+    value: Union[StrictFloat, StrictInt] = Field(..., description="The goal's value.")
+
+
+class MetricMeasure(Strict):
+    """One measure of a metric (Olive's `sub_types` entry), e.g. accuracy_score, perplexity, avg, p90."""
+
+    name: StrictStr = Field(..., description="The measure: accuracy_score, f1_score, perplexity, ... for accuracy; avg, p50, p90, ... for latency.")
+    priority: Optional[StrictInt] = Field(None, description="Rank of this measure when comparing models (1 = first); -1 or unset: not ranked.")
+    goal: Optional[MetricGoal] = Field(None, description="The goal a model must reach on this measure.")
+    higher_is_better: Optional[StrictBool] = Field(None, description="Whether higher values are better (custom metrics).")
+    metric_config: Optional[dict[str, Any]] = Field(None, description="Options of the measure (e.g. task, num_classes).")
+
+
+class Metric(Strict):
+    name: StrictStr = Field(..., description="The metric's name.", examples=["accuracy", "latency"])
+    type: Literal["accuracy", "latency", "throughput", "size_on_disk", "custom"] = Field(..., description="The kind of metric (perplexity is an accuracy measure).")
+    dataset: Optional[StrictStr] = Field(None, description="Name of the dataset (or the Olive data config under olive.data_configs) to evaluate on.")
+    measures: list[MetricMeasure] = Field(default_factory=list, description="What to measure (Olive's sub_types).")
+    user_config: Optional[dict[str, Any]] = Field(None, description="Olive's user_config of the metric (user_script, evaluate_func, inference_settings...).")
+    backend: Optional[StrictStr] = Field(None, description="The metric backend (torch_metrics, huggingface_metrics).")
+
+
+class Evaluate(Strict):
+    """How Olive evaluates models: one named evaluator, used by the engine."""
+
+    name: StrictStr = Field("evaluator", description="The evaluator's name in the compiled workflow.")
+    metrics: list[Metric] = Field(..., min_length=1, description="The metrics to measure.")
+
+
 class Recipe(Strict):
     """An orc recipe: a model, datasets, a target, and ordered steps that compile to an Olive workflow."""
 
@@ -209,12 +249,27 @@ class Recipe(Strict):
 
     name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
     description: StrictStr = Field("", description="What the recipe does, in a sentence.")
-    model: ModelSpec = Field(..., description="The input model.")
+    model: Optional[ModelSpec] = Field(None, description="The input model (required unless `olive.input_model` gives an Olive model config).")
     datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, description="Named datasets; steps refer to them by name.")
     target: Target = Field(default_factory=Target, description="The device, execution provider and system to build for.")
     steps: list[StepItem] = Field(..., min_length=1, description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
     output: Output = Field(default_factory=Output, description="Where outputs and Olive's cache go.")
     engine: Engine = Field(default_factory=Engine, description="Olive engine options.")
+    evaluate: Optional[Evaluate] = Field(None, description="The metrics Olive measures on the models it builds.")
+    olive: dict[StrictStr, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Olive RunConfig fields carried into the workflow as they are, checked against Olive's schema: each replaces the"
+            " compiled field of that name (null removes it); `data_configs` entries are added to the datasets' configs."
+        ),
+        examples=[{"search_strategy": {"execution_order": "joint", "sampler": "tpe"}, "evaluate_input_model": False}],
+    )
+
+    @model_validator(mode="after")
+    def _has_input_model(self) -> "Recipe":
+        if (self.model is None) == ("input_model" not in self.olive):
+            raise ValueError("give exactly one input model: `model:` or an Olive model config under `olive: {input_model: ...}`")
+        return self
 
     @property
     def steps_with_kinds(self) -> list[tuple[str, StepBase]]:

@@ -72,7 +72,7 @@ def olive_env(result: Result) -> dict[str, str]:
     env = {**os.environ, **OLIVE_ENV}
     recipe, base = result.recipe, result.base_dir
     assert recipe is not None
-    needs_hub = not (base / recipe.model.path).is_dir() or any(ds.hf for ds in recipe.datasets.values())
+    needs_hub = recipe.model is None or not (base / recipe.model.path).is_dir() or any(ds.hf for ds in recipe.datasets.values())
     if not needs_hub:
         env.setdefault("HF_HUB_OFFLINE", "1")
     return env

@@ -1,0 +1,113 @@
+"""`orc import --check DIR`: import every Olive config in a folder, compile it back, and compare.
+
+A config that Olive 0.13's RunConfig accepts as it is must come back equivalent (the same after both
+are parsed by RunConfig and normalised, see equivalence.py). A config that RunConfig rejects (an older
+layout) must come back as a workflow that RunConfig accepts. Recipes are compiled in memory as if they
+sat beside their config, so nothing is written into the folder. Imports Olive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .importer import import_config, read_config
+
+CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+@dataclass
+class Row:
+    config: str
+    imported: bool = False
+    accepted: bool = False  # the original, by Olive 0.13's RunConfig
+    round_trips: bool = False
+    differences: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if not self.imported:
+            return "no"
+        if self.round_trips:
+            return "yes" if self.accepted else "yes (modernised)"
+        return "no"
+
+
+def workflow_configs(folder: Path) -> list[Path]:
+    """Files under `folder` that hold an Olive workflow (they have `input_model` and `passes`), sorted."""
+    found = []
+    for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file()):
+        try:
+            read_config(path)
+        except (ValueError, OSError, UnicodeDecodeError):
+            continue
+        found.append(path)
+    return found
+
+
+def check_config(path: Path, root: Path) -> Row:
+    from .equivalence import differences, normalise
+    from .pipeline import compile_document
+    from .loader import load_text
+
+    row = Row(str(path.relative_to(root)))
+    config = read_config(path)
+    imported = import_config(config, path, path.with_name(path.stem + ".orc.yaml"))
+    row.unsupported = list(dict.fromkeys(imported.unsupported))
+    if not imported.ok:
+        row.error = "; ".join(f"{d.dotted_path}: {d.message}" for d in imported.errors)[:300]
+        return row
+    compiled = compile_document(load_text(imported.text, str(path.with_name(path.stem + ".orc.yaml")))).workflow
+    if compiled is None:
+        row.error = "the imported recipe does not compile"
+        return row
+    row.imported = True
+    original = normalise(config, path.parent)
+    result = normalise(compiled, path.parent)
+    row.accepted = original.ok
+    if not result.ok:
+        row.error = f"Olive rejects the compiled workflow: {result.error[:200]}"
+        return row
+    if original.ok:
+        row.differences = differences(original.data, result.data)
+        row.round_trips = not row.differences
+    else:
+        row.round_trips = True
+    return row
+
+
+def check_folder(folder: Path) -> list[Row]:
+    return [check_config(path, Path(folder)) for path in workflow_configs(Path(folder))]
+
+
+def table(rows: Iterable[Row]) -> str:
+    rows = list(rows)
+    head = ("config", "imported", "round-trips", "differences", "unsupported")
+    body = [
+        (r.config, "yes" if r.imported else "no", r.verdict, ", ".join(r.differences[:4]) + (" ..." if len(r.differences) > 4 else "") or r.error,
+         str(len(r.unsupported)) if r.unsupported else "")
+        for r in rows
+    ]  # fmt: skip
+    widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
+    widths[3] = min(widths[3], 80)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
+    lines += ["  ".join(c[:w].ljust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(b, widths))).rstrip() for b in body]
+    return "\n".join(lines)
+
+
+def summary(rows: list[Row]) -> str:
+    accepted = [r for r in rows if r.accepted]
+    legacy = [r for r in rows if not r.accepted]
+    good = [r for r in rows if r.round_trips]
+    return (
+        f"{len(rows)} configs: {sum(r.imported for r in rows)} imported, {len(good)} round-trip ({share(rows):.1%}); "
+        f"{sum(r.round_trips for r in accepted)} of {len(accepted)} accepted by Olive 0.13 come back equivalent, "
+        f"{sum(r.round_trips for r in legacy)} of {len(legacy)} others come back as workflows Olive 0.13 accepts"
+    )
+
+
+def share(rows: list[Row]) -> float:
+    return sum(r.round_trips for r in rows) / len(rows) if rows else 0.0

@@ -1,0 +1,74 @@
+"""The comments `orc import` writes into a recipe: where each legacy field went, and what was dropped and why.
+
+Notes are located in the original config (passes.lora.lora_r); each is written above the recipe part
+that now holds that piece (the step, the dataset, the model, or the `olive:` entry).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import legacy
+from .diagnostics import Path_, dotted
+
+if TYPE_CHECKING:
+    from .importer import Imported
+
+TOP_LEVEL_HOMES = {"output_dir": ("output",), "cache_dir": ("output",), "log_severity_level": ("engine",),
+                   "evaluate_input_model": ("engine",), "clean_cache": ("engine",), "no_artifacts": ("engine",)}  # fmt: skip
+
+
+def header_for(source: Path, moved: str, result: Imported) -> list[str]:
+    shown = os.path.normpath(os.path.join(moved, source.name))
+    lines = [f"Imported by `orc import` from {shown}; compiles back to the same Olive 0.13 workflow."]
+    changed = [n for n in result.notes if n.kind != legacy.DROPPED]
+    dropped = [n for n in result.notes if n.kind == legacy.DROPPED]
+    if changed or dropped:
+        lines.append(f"The config used an older Olive layout: {len(changed)} change(s) to the 0.13 layout, {len(dropped)} field(s) dropped;")
+        lines.append("each is noted above the part of this recipe that holds it.")
+    if result.unsupported:
+        lines.append("Not carried over:")
+        lines += [f"  - {text}" for text in dict.fromkeys(result.unsupported)]
+    return lines
+
+
+def comments_for(recipe: dict[str, Any], step_names: list[str], result: Imported) -> dict[Path_, list[str]]:
+    comments: dict[Path_, list[str]] = {}
+    for note in result.notes:
+        home = _home(note.path, recipe, step_names, result.modern)
+        comments.setdefault(home, []).append(_text(note))
+    return comments
+
+
+def _text(note: legacy.Note) -> str:
+    where = dotted(note.path) or "(top)"
+    if note.kind == legacy.DROPPED:
+        return f"dropped {where}: {note.message}"
+    return f"{where} -> {dotted(note.new_path) or 'top level'}: {note.message}"
+
+
+def _home(path: Path_, recipe: dict[str, Any], step_names: list[str], modern: dict[str, Any]) -> Path_:
+    """The recipe path that holds what the Olive config had at `path`; () for the top of the file."""
+    olive = recipe.get("olive", {})
+    head = path[0] if path else None
+    if head == "passes" and len(path) > 1 and path[1] in step_names:
+        return ("steps", step_names.index(str(path[1])))
+    if head == "data_configs" and len(path) > 1 and isinstance(path[1], int):
+        configs = modern.get("data_configs") or []
+        name = configs[path[1]].get("name") if path[1] < len(configs) and isinstance(configs[path[1]], dict) else None
+        if name in recipe.get("datasets", {}):
+            return ("datasets", name)
+        carried = [c.get("name") for c in olive.get("data_configs", [])]
+        if name in carried:
+            return ("olive", "data_configs", carried.index(name))
+    if head == "input_model":
+        return ("model",) if "model" in recipe else ("olive", "input_model")
+    if head in ("systems", "host", "target"):
+        return ("target",) if "target" in recipe else ("olive", "systems") if "systems" in olive else ()
+    if head in olive:
+        return ("olive", head)
+    if head in TOP_LEVEL_HOMES:
+        return TOP_LEVEL_HOMES[head]
+    return ()

@@ -1,0 +1,91 @@
+"""The recipe's `olive:` block: Olive RunConfig fields carried into the workflow as they are.
+
+It keeps every Olive feature reachable from a recipe (evaluators, search strategies, packaging, cache
+configs, several systems, any input model or data config), which `orc import` relies on. Each key is
+checked against the schema generated from Olive's own RunConfig; its value then replaces the compiled
+field of that name (null removes the field), except `data_configs`, whose entries are added to the
+datasets' own configs so that typed datasets and carried ones can sit side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from .catalog import RUN_CONFIG_SCHEMA_FILE
+from .diagnostics import Diagnostic, one_of, suggest
+from .loader import Document
+
+APPENDED = "data_configs"
+# Olive fields a recipe writes in its own sections; carrying them here would hide or duplicate the steps.
+NOT_CARRIED = {
+    "passes": "passes come from `steps:`; give Olive fields of one pass under that step's `olive:`",
+    "engine": "write the engine's fields (search_strategy, evaluator, ...) directly under `olive:`",
+}
+
+
+@lru_cache(maxsize=1)
+def _run_config_schema() -> dict[str, Any]:
+    return json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def field_schemas() -> dict[str, dict[str, Any]]:
+    """Every field a workflow may set at its top level -> its JSON schema (engine fields are flattened there)."""
+    schema = _run_config_schema()
+    fields = {k: v for k, v in schema["properties"].items() if k not in NOT_CARRIED}
+    fields.update(schema["$defs"]["RunEngineConfig"]["properties"])
+    return dict(sorted(fields.items()))
+
+
+def olive_data_config_names(recipe: Any) -> list[str]:
+    configs = recipe.olive.get(APPENDED) or []
+    return [c["name"] for c in configs if isinstance(c, dict) and isinstance(c.get("name"), str)]
+
+
+def apply(workflow: dict[str, Any], olive: dict[str, Any]) -> dict[str, Any]:
+    """The compiled workflow with the `olive:` fields placed: replaced in place, new ones at the end."""
+    out = dict(workflow)
+    for key, value in olive.items():
+        if key == APPENDED:
+            out[key] = list(out.get(key) or []) + list(value or [])
+        elif value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def check(recipe: Any, doc: Document) -> list[Diagnostic]:
+    """Unknown or misplaced keys, and values Olive's schema rejects, each located in the recipe."""
+    import jsonschema  # deferred: keeps `orc --help` light
+
+    out: list[Diagnostic] = []
+    fields = field_schemas()
+    defs = _run_config_schema()["$defs"]
+    for key, value in recipe.olive.items():
+        path = ("olive", key)
+        if key in NOT_CARRIED:
+            out.append(_at(doc, path, f"'{key}' cannot be carried under olive:", NOT_CARRIED[key], key=True))
+            continue
+        if key not in fields:
+            out.append(_at(doc, path, f"unknown Olive field '{key}'", suggest(key, fields) or one_of(list(fields)), key=True))
+            continue
+        if value is None:
+            continue  # removes the compiled field
+        validator = jsonschema.validators.validator_for(_run_config_schema())({"$defs": defs, **fields[key]})
+        for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
+            where = path + tuple(error.absolute_path)
+            out.append(_at(doc, where, f"not valid for Olive's {key}: {error.message[:300]}"))
+    names = list(recipe.datasets)
+    for index, name in enumerate(olive_data_config_names(recipe)):
+        if name in names:
+            out.append(_at(doc, ("olive", APPENDED, index, "name"), f"data config '{name}' is also a dataset under datasets:", "rename one of them"))
+        names.append(name)
+    return out
+
+
+def _at(doc: Document, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Diagnostic:
+    file, pos = doc.locate(path, key=key)
+    return Diagnostic(message, file, pos.line, pos.column, path, hint, code="olive_field")

@@ -1,0 +1,207 @@
+"""`orc import` without Olive: legacy rewrites, typed sections, the `olive:` block, comments, paths, determinism."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.importer import import_config, import_file
+from compiler.legacy import modernise
+from compiler.loader import load_text
+from compiler.pipeline import compile_document
+from compiler.yaml_emit import dump
+
+from .conftest import CORPUS, ROOT
+
+COOKBOOK = CORPUS / "phi3cookbook" / "code" / "04.Finetuning" / "olive-ort-example" / "phrase-classification.json"
+LAB = CORPUS / "olive-cli-0.13"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the checkout")
+
+
+def compile_text(text, file):
+    result = compile_document(load_text(text, str(file)))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    return result.workflow
+
+
+@needs_corpus
+def test_cookbook_config_becomes_a_modern_recipe_with_notes(tmp_path):
+    imported = import_file(COOKBOOK, tmp_path / "phrase.yaml")
+    assert imported.ok, imported.errors
+    lora = imported.recipe["steps"][0]["lora"]
+    assert (lora["r"], lora["alpha"], lora["dropout"]) == (64, 64, 0.1)
+    assert lora["training"]["eval_strategy"] == "steps" and "evaluation_strategy" not in lora["training"]
+    assert "eval_dataset_size" not in lora
+    assert imported.recipe["model"] == {"path": "microsoft/Phi-3-mini-4k-instruct", "task": "text-generation", "trust_remote_code": True}
+    # every dropped field is reported with its reason, and written above the step that held it
+    assert any("eval_dataset_size" in u for u in imported.unsupported)
+    text = imported.text
+    assert "# dropped passes.lora.eval_dataset_size: Olive 0.13 no longer splits the training data" in text
+    assert "# passes.lora.lora_r -> passes.lora.r: renamed in Olive 0.13" in text
+    assert text.index("lora_r -> passes.lora.r") < text.index("- lora:")
+    workflow = compile_text(text, tmp_path / "phrase.yaml")
+    assert workflow["passes"]["lora"]["r"] == 64 and "lora_r" not in workflow["passes"]["lora"]
+    assert workflow["data_configs"][0]["pre_process_data_config"]["strategy"] == "join"
+    assert "dataset_type" not in workflow["data_configs"][0]["pre_process_data_config"]
+
+
+@needs_corpus
+def test_lab_finetune_config_uses_typed_model_target_and_lora_step(tmp_path):
+    config = json.loads((LAB / "02_finetune_lora.json").read_text())
+    imported = import_config(config, LAB / "02_finetune_lora.json", LAB / "02_finetune_lora.yaml")
+    assert imported.ok
+    recipe = imported.recipe
+    assert recipe["model"] == {"path": "models/phi/awq", "trust_remote_code": True, "load_kwargs": {"attn_implementation": "eager"}}
+    assert recipe["target"] == {"device": "gpu", "provider": "CUDAExecutionProvider"}
+    assert recipe["steps"] == [{"lora": {"id": "f", "dataset": "train_data", "torch_dtype": "bfloat16", "training": {"max_steps": 100}, "r": 64, "alpha": 16}}]
+    assert recipe["olive"]["cache_config"] == config["cache_config"]
+
+
+def test_modern_config_compiles_back_to_the_same_fields(tmp_path):
+    config = {
+        "input_model": {"type": "HfModel", "model_path": "org/model", "task": "text-generation"},
+        "systems": {"gpu": {"type": "LocalSystem", "accelerators": [{"device": "gpu", "execution_providers": ["CUDAExecutionProvider"]}]}},
+        "data_configs": [{"name": "d", "type": "HuggingfaceContainer", "load_dataset_config": {"data_name": "org/data", "split": "train"}}],
+        "evaluators": {"e": {"metrics": [{"name": "lat", "type": "latency", "sub_types": [{"name": "avg", "priority": 1}], "data_config": "d"}]}},
+        "evaluator": "e",
+        "search_strategy": {"execution_order": "joint", "sampler": "tpe", "max_samples": 3},
+        "passes": {
+            "conv": {"type": "OnnxConversion", "target_opset": 17},
+            "quant": {"type": "OnnxQuantization", "weight_type": "SEARCHABLE_VALUES", "host": "gpu", "per_channel": True},
+        },
+        "host": "gpu",
+        "target": "gpu",
+        "packaging_config": [{"type": "Zipfile", "name": "out"}],
+        "output_dir": "out",
+    }
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.ok, imported.errors
+    recipe = imported.recipe
+    assert recipe["evaluate"]["name"] == "e" and recipe["evaluate"]["metrics"][0]["dataset"] == "d"
+    assert recipe["steps"][0] == {"onnx_conversion": {"id": "conv", "target_opset": 17}}
+    quant = recipe["steps"][1]["pass"]
+    assert quant["per_channel"] is True and quant["olive"] == {"weight_type": "SEARCHABLE_VALUES", "host": "gpu"}
+    workflow = compile_text(imported.text, tmp_path / "w.yaml")
+    for key in ("input_model", "systems", "evaluators", "evaluator", "search_strategy", "packaging_config", "host", "target", "output_dir"):
+        assert workflow[key] == config[key], key
+    assert list(workflow["passes"]) == ["conv", "quant"]
+    assert workflow["passes"]["quant"] == {"type": "OnnxQuantization", "per_channel": True, "weight_type": "SEARCHABLE_VALUES", "host": "gpu"}
+
+
+def test_script_references_are_relative_to_the_new_recipe(tmp_path):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "user_script.py").write_text("")
+    config = {
+        "input_model": {"type": "PyTorchModel", "model_path": "model.pt", "model_loader": "load", "model_script": "user_script.py"},
+        "data_configs": [{"name": "d", "user_script": "user_script.py", "script_dir": "utils", "load_dataset_config": {"type": "my_dataset"}}],
+        "passes": {"conv": {"type": "OnnxConversion"}},
+    }
+    imported = import_config(config, tmp_path / "proj" / "w.json", tmp_path / "recipes" / "w.yaml")
+    assert imported.ok, imported.errors
+    olive = imported.recipe["olive"]
+    assert olive["data_configs"][0]["user_script"] == "../proj/user_script.py"
+    assert olive["data_configs"][0]["script_dir"] == "../proj/utils"
+    assert olive["input_model"]["model_script"] == "../proj/user_script.py"
+    assert olive["input_model"]["model_path"] == "model.pt"  # not a file there: may be a hub id, left as written
+
+
+@pytest.mark.parametrize("golden", sorted((ROOT / "tests" / "golden").glob("*.json")), ids=lambda p: p.stem)
+def test_orc_workflows_import_deterministically_and_compile_back(golden, tmp_path):
+    config = json.loads(golden.read_text())
+    texts = {import_config(config, tmp_path / "w.json", tmp_path / "w.yaml").text for _ in range(2)}
+    assert len(texts) == 1
+    workflow = compile_text(texts.pop(), tmp_path / "w.yaml")
+    assert list(workflow["passes"]) == list(config["passes"])
+    for key in ("passes", "input_model", "systems", "data_configs", "output_dir", "host", "target"):
+        assert json.dumps(workflow[key], sort_keys=True) == json.dumps(config[key], sort_keys=True), key
+
+
+def test_legacy_engine_block_and_hf_config_are_rewritten():
+    config = {
+        "input_model": {"type": "PyTorchModel", "config": {"hf_config": {"model_name": "org/m", "task": "text-generation", "model_loading_args": {"trust_remote_code": True}}}},
+        "systems": {"aml": {"type": "AzureML", "config": {"aml_compute": "c"}}, "local": {"type": "LocalSystem", "config": {"accelerators": [{"device": "gpu"}]}}},
+        "passes": {"q": {"type": "OrtPerfTuning", "config": {"enable_cuda_graph": True}, "disable_search": True}},
+        "engine": {"host": "aml", "target": "local", "execution_providers": ["CUDAExecutionProvider"], "azureml_client": {"subscription_id": "s", "key": "hush"}},
+    }
+    modern, notes = modernise(config)
+    assert modern["input_model"] == {"type": "HfModel", "model_path": "org/m", "task": "text-generation", "load_kwargs": {"trust_remote_code": True}}
+    assert modern["systems"] == {"local": {"type": "LocalSystem", "accelerators": [{"device": "gpu", "execution_providers": ["CUDAExecutionProvider"]}]}}
+    assert modern["passes"]["q"] == {"type": "OrtSessionParamsTuning", "enable_cuda_graph": True}
+    assert "host" not in modern and modern["target"] == "local" and "azureml_client" not in modern
+    dropped = {n.path: n for n in notes if n.kind == "dropped"}
+    assert set(dropped) >= {("systems", "aml"), ("host",), ("azureml_client",), ("passes", "q", "disable_search")}
+    assert "hush" not in dropped[("azureml_client",)].report()  # secrets are never printed
+
+
+@pytest.mark.parametrize(
+    "olive, message",
+    [
+        ({"serch_strategy": {"execution_order": "joint"}}, "unknown Olive field 'serch_strategy' (did you mean 'search_strategy'?)"),
+        ({"passes": {}}, "'passes' cannot be carried under olive:"),
+        ({"clean_cache": "yes"}, "not valid for Olive's clean_cache: 'yes' is not of type 'boolean'"),
+    ],
+)
+def test_olive_block_problems_are_located(tmp_path, olive, message):
+    text = "name: r\nmodel: {path: org/m}\nsteps:\n  - pass: {type: OnnxConversion}\nolive:\n" + "".join(
+        f"  {k}: {json.dumps(v)}\n" for k, v in olive.items()
+    )
+    result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
+    assert [(d.line, d.message + (f" ({d.hint})" if d.hint and "did you mean" in d.hint else "")) for d in result.diagnostics] == [(6, message)]
+
+
+def test_olive_block_replaces_removes_and_appends(tmp_path):
+    text = """name: r
+model: {path: org/m}
+datasets:
+  mine: {hf: org/data}
+steps:
+  - pass: {type: OnnxConversion}
+olive:
+  host: null
+  target: null
+  systems: null
+  log_severity_level: 3
+  data_configs:
+    - {name: theirs, type: DummyDataContainer}
+"""
+    workflow = compile_text(text, tmp_path / "r.yaml")
+    assert "systems" not in workflow and "host" not in workflow and workflow["log_severity_level"] == 3
+    assert [d["name"] for d in workflow["data_configs"]] == ["mine", "theirs"]
+
+
+def test_a_recipe_needs_exactly_one_input_model(tmp_path):
+    text = "name: r\nsteps:\n  - pass: {type: OnnxConversion}\n"
+    result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
+    assert any("give exactly one input model" in d.message for d in result.diagnostics)
+
+
+def test_cli_import_writes_a_recipe_and_reports_dropped_values(tmp_path):
+    config = tmp_path / "old.json"
+    config.write_text(json.dumps({"$schema": "x", "input_model": {"type": "HfModel", "model_path": "org/m"}, "passes": {"c": {"type": "OnnxConversion", "config": {"target_opset": 17}}}}))
+    out = tmp_path / "r" / "old.yaml"
+    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config), "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert '$schema: dropped (an editor hint, not a workflow field; Olive 0.13 rejects unknown fields) (value was: "x")' in proc.stderr
+    assert "onnx_conversion: {id: c, target_opset: 17}" in out.read_text()
+    proc = subprocess.run([sys.executable, "-m", "compiler", "compile", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["passes"]["c"] == {"type": "OnnxConversion", "target_opset": 17}
+
+
+def test_cli_import_rejects_a_file_that_is_not_a_workflow(tmp_path):
+    config = tmp_path / "x.json"
+    config.write_text("{\"a\": 1")
+    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "not valid JSON" in proc.stderr and "Traceback" not in proc.stderr
+
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=5))
+def test_emitted_yaml_reads_back_as_the_same_data(data):
+    assert load_text(dump(data, {(next(iter(data)),): ["a comment"]}, ["header"])).data == data

@@ -1,0 +1,84 @@
+"""Conformance: `orc import` over the shared corpus of real Olive configs, compared through Olive's RunConfig.
+
+Every config that Olive 0.13 accepts as it is must come back equivalent; the share of all configs that
+import and round-trip must not drop below what was reached (README.md, "Conformance"). One pass over
+the corpus, in this process, each config parsed by RunConfig once.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from compiler.olive_check import olive_available
+
+from .conftest import CORPUS, ROOT
+
+# Reached with olive-ai 0.13.0 (README.md, "Conformance"); raise these when more configs come through.
+MIN_CONFIGS = 229
+MIN_ROUND_TRIPS = 180
+
+pytestmark = [
+    pytest.mark.skipif(not olive_available(), reason="olive-ai is not installed"),
+    pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the checkout"),
+]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    from compiler.import_check import check_folder
+
+    return check_folder(CORPUS)
+
+
+def test_the_corpus_is_all_there(rows):
+    assert len(rows) >= MIN_CONFIGS
+
+
+def test_every_config_olive_accepts_round_trips_exactly(rows):
+    accepted = [r for r in rows if r.accepted]
+    assert len(accepted) >= 150
+    assert [(r.config, r.differences or r.error) for r in accepted if not r.round_trips] == []
+
+
+def test_share_of_configs_that_import_and_round_trip_does_not_drop(rows):
+    assert sum(r.round_trips for r in rows) >= MIN_ROUND_TRIPS
+
+
+def test_the_cookbook_config_comes_back_as_a_workflow_olive_accepts(rows):
+    (row,) = [r for r in rows if r.config.startswith("phi3cookbook/")]
+    assert not row.accepted and row.imported and row.round_trips
+    assert any("eval_dataset_size" in u for u in row.unsupported)
+
+
+def test_the_lab_configs_round_trip(rows):
+    lab = [r for r in rows if r.config.startswith("olive-cli-0.13/")]
+    assert len(lab) == 3 and all(r.accepted and r.round_trips for r in lab)
+
+
+def test_a_changed_value_is_reported_as_a_difference(tmp_path):
+    import json
+
+    from compiler.equivalence import differences, normalise
+
+    config = json.loads((CORPUS / "olive-cli-0.13" / "02_finetune_lora.json").read_text())
+    changed = json.loads(json.dumps(config))
+    changed["passes"]["f"]["r"] = 32
+    changed["data_configs"][0]["pre_process_data_config"]["max_seq_len"] = 512
+    left, right = normalise(config, tmp_path), normalise(changed, tmp_path)
+    assert differences(left.data, right.data) == [
+        "data_configs.train_data.pre_process_data_config.params.max_seq_len",
+        "passes.f[0].config.r",
+        "passes.f[0].config.train_data_config.pre_process_data_config.params.max_seq_len",
+    ]
+
+
+def test_cli_check_prints_the_table(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "compiler", "import", "--check", str(CORPUS / "olive-cli-0.13")], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["config", "imported", "round-trips", "differences", "unsupported"]
+    assert [line.split()[:3] for line in lines[1:4]] == [[f"{n}.json", "yes", "yes"] for n in ("01_quantize_awq", "02_finetune_lora", "03_auto_opt_adapter")]
+    assert lines[4].startswith("3 configs: 3 imported, 3 round-trip (100.0%)")
