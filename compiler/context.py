@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from . import catalog
-from .recipe import Dataset, Recipe, StepBase
+from .recipe import Dataset, Recipe, StepBase, Target
 from .steps import STEP_KINDS
 
 SYSTEM_TYPES = {"local": "LocalSystem", "docker": "Docker", "python_env": "PythonEnvironment", "azureml": "LocalSystem"}
@@ -31,9 +31,9 @@ def build_context(recipe: Recipe) -> dict[str, Any]:
         "name": recipe.name,
         "input_model": _input_model(recipe),
         "host": _host(recipe),
-        "host_name": (_host(recipe) or {"name": SYSTEM_NAMES[target.system]})["name"],
+        "host_name": (_host(recipe) or {"name": system_name(target)})["name"],
         "system": {
-            "name": SYSTEM_NAMES[target.system],
+            "name": system_name(target),
             "type": SYSTEM_TYPES[target.system],
             "device": target.device,
             "provider": target.execution_provider,
@@ -68,6 +68,10 @@ def _evaluate(recipe: Recipe) -> dict[str, Any] | None:
             del values["measures"]
         metrics.append(values)
     return {"name": recipe.evaluate.name, "evaluators": {recipe.evaluate.name: {"metrics": metrics}}}
+
+
+def system_name(target: Target) -> str:
+    return target.name or SYSTEM_NAMES[target.system]
 
 
 def _host(recipe: Recipe) -> dict[str, Any] | None:

@@ -1,14 +1,16 @@
 """When are two Olive workflows the same? Parse both with Olive 0.13's RunConfig and compare the results.
 
 `normalise` parses a workflow the way `olive run` would (from its own folder, so relative paths
-resolve the same), fills Olive's defaults and dumps it to plain JSON with the folder replaced by
-`<base>`. `differences` lists the field paths where two normalised workflows differ; mapping key
+resolve the same), fills Olive's defaults and dumps it to plain JSON. `differences` lists the field paths where two normalised workflows differ; mapping key
 order never counts.
 
 User scripts that a config names but that are absent (`user_script`, `script_dir`) would stop the
 parse. With `stub_scripts=True` such a workflow is parsed in a scratch folder where each missing
 script is an empty file and each custom data component it would register is a stub that takes any
 arguments; both sides of a comparison get the same stubs, so they compare on equal terms.
+Likewise, metrics of the `huggingface_metrics` backend are parsed with a stand-in for the `evaluate`
+package whose load() accepts any name: the real one fetches each metric from the Hugging Face hub,
+which says nothing about whether two workflows are the same.
 
 Imports Olive; callers import this module only when they need it.
 """
@@ -18,7 +20,9 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 import tempfile
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -117,8 +121,10 @@ def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool 
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.touch()
             _register_stub_components(workflow)
+        saved = sys.modules.get("evaluate")
         try:
             os.chdir(work)
+            sys.modules["evaluate"] = _offline_evaluate()
             parsed = RunConfig.parse_file_or_obj(copy.deepcopy(workflow))
             data = _plain(parsed)
         except Exception as exc:  # noqa: BLE001 - any rejection by Olive is the answer, not a crash
@@ -126,10 +132,20 @@ def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool 
             return result
         finally:
             os.chdir(cwd)
+            if saved is None:
+                sys.modules.pop("evaluate", None)
+            else:
+                sys.modules["evaluate"] = saved
         if work != base:
             data = _rebase(data, Path(scratch).resolve(), work, base)
     result.data = _canonical(data)
     return result
+
+
+def _offline_evaluate() -> types.ModuleType:
+    module = types.ModuleType("evaluate", "stand-in for huggingface/evaluate while a workflow is parsed (see the module doc)")
+    module.load = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    return module
 
 
 def _plain(value: Any) -> Any:

@@ -22,9 +22,10 @@ TOP_LEVEL_HOMES = {"output_dir": ("output",), "cache_dir": ("output",), "log_sev
 
 def header_for(source: Path, moved: str, result: Imported) -> list[str]:
     shown = os.path.normpath(os.path.join(moved, source.name))
-    lines = [f"Imported by `orc import` from {shown}; compiles back to the same Olive 0.13 workflow."]
     changed = [n for n in result.notes if n.kind != legacy.DROPPED]
     dropped = [n for n in result.notes if n.kind == legacy.DROPPED]
+    what = "its Olive 0.13 form" if changed or dropped else "the same Olive 0.13 workflow"
+    lines = [f"Imported by `orc import` from {shown}; compiles to {what}."]
     if changed or dropped:
         lines.append(f"The config used an older Olive layout: {len(changed)} change(s) to the 0.13 layout, {len(dropped)} field(s) dropped;")
         lines.append("each is noted above the part of this recipe that holds it.")
@@ -34,11 +35,28 @@ def header_for(source: Path, moved: str, result: Imported) -> list[str]:
     return lines
 
 
-def comments_for(recipe: dict[str, Any], step_names: list[str], result: Imported) -> dict[Path_, list[str]]:
+OLIVE_FIELD_NOTES = {
+    "workflow_id": "Olive's workflow id, as in the config (orc would use the recipe's name)",
+    "systems": "the config names no systems: Olive picks the local machine and its execution providers",
+}
+
+
+def comments_for(recipe: dict[str, Any], step_names: list[str], result: Imported, reasons: dict[Path_, str]) -> dict[Path_, list[str]]:
     comments: dict[Path_, list[str]] = {}
     for note in result.notes:
         home = _home(note.path, recipe, step_names, result.modern)
         comments.setdefault(home, []).append(_text(note))
+    for (kind, name), reason in sorted(reasons.items()):
+        if kind == "passes" and name in step_names:
+            comments.setdefault(("steps", step_names.index(name)), []).append(reason)
+        carried = [c.get("name") for c in recipe.get("olive", {}).get("data_configs", [])]
+        if kind == "data_configs" and name in carried:
+            comments.setdefault(("olive", "data_configs", carried.index(name)), []).append(reason)
+    olive = recipe.get("olive", {})
+    if olive.get("workflow_id") == "default_workflow":
+        comments.setdefault(("olive", "workflow_id"), []).append(OLIVE_FIELD_NOTES["workflow_id"])
+    if "systems" in olive and olive["systems"] is None:
+        comments.setdefault(("olive", "systems"), []).append(OLIVE_FIELD_NOTES["systems"])
     return comments
 
 

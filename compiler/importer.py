@@ -155,6 +155,7 @@ class _Builder:
         self.engine: dict[str, Any] = {}
         self.olive: dict[str, Any] = {}
         self.olive_data: list[dict[str, Any]] = []
+        self.reasons: dict[Path_, str] = {}  # why a part is not typed, by its place in the config
 
     # -- first guess: every part typed where it looks typeable ------------------------------------------
     def build(self) -> None:
@@ -218,9 +219,13 @@ class _Builder:
         for error in errors:
             path = error.path
             if path[:1] == ("steps",) and len(path) > 1 and isinstance(path[1], int):
-                changed |= self._demote_step(path[1])
+                step_changed = self._demote_step(path[1])
+                if step_changed:
+                    self.reasons[("passes", self.step_names[path[1]])] = f"kept as an Olive pass, as written: {error.message}"
+                changed |= step_changed
             elif path[:1] == ("datasets",) and len(path) > 1 and path[1] in self.datasets:
                 self._demote_dataset(str(path[1]))
+                self.reasons[("data_configs", str(path[1]))] = f"kept as an Olive data config, as written: {error.message}"
                 changed = True
             elif path[:1] == ("model",) and self.model is not None:
                 self.model, self.olive["input_model"] = None, self.config.get("input_model")
@@ -310,7 +315,7 @@ class _Builder:
         from .import_comments import comments_for, header_for
 
         recipe = self.recipe()
-        comments = comments_for(recipe, self.step_names, self.result)
+        comments = comments_for(recipe, self.step_names, self.result, self.reasons)
         header = header_for(source, moved, self.result) + comments.pop((), [])
         return yaml_emit.dump(recipe, comments, header)
 
@@ -387,10 +392,11 @@ def _typed_dataset(data: Any) -> dict[str, Any] | None:
 
 
 def _typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
+    """A recipe target for one local system with one accelerator and provider, used as host and target."""
     systems = config.get("systems")
-    if not isinstance(systems, dict) or list(systems) != ["local_system"]:
+    if not isinstance(systems, dict) or len(systems) != 1:
         return None
-    system = systems["local_system"]
+    ((name, system),) = systems.items()
     if not isinstance(system, dict) or system.get("type") != "LocalSystem" or set(system) != {"type", "accelerators"}:
         return None
     accelerators = system["accelerators"]
@@ -400,9 +406,10 @@ def _typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
     providers = accelerator.get("execution_providers")
     if set(accelerator) != {"device", "execution_providers"} or accelerator["device"] not in ("cpu", "gpu", "npu"):
         return None
-    if not isinstance(providers, list) or len(providers) != 1 or config.get("host") != "local_system" or config.get("target") != "local_system":
+    if not isinstance(providers, list) or len(providers) != 1 or config.get("host") != name or config.get("target") != name:
         return None
-    return {"device": accelerator["device"], "provider": providers[0]}
+    target = {"device": accelerator["device"], "provider": providers[0]}
+    return target if name == "local_system" else {**target, "name": name}
 
 
 def _typed_step(name: str, pass_config: Any, result: Imported) -> dict[str, Any]:

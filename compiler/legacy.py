@@ -126,6 +126,9 @@ def modernise(config: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
     for name, pass_config in list((config.get("passes") or {}).items()):
         if isinstance(pass_config, dict):
             config["passes"][name] = _pass(pass_config, ("passes", name), notes)
+            pass_type = str(config["passes"][name].get("type", ""))
+            if catalog.canonical_pass_name(pass_type) is None:
+                notes.dropped(("passes", name), config["passes"].pop(name), f"Olive 0.13 has no pass '{pass_type}' (removed or renamed)")
     for key in [k for k in config if k not in TOP_LEVEL | ENGINE_FIELDS]:
         notes.dropped((key,), config.pop(key), "not a field of Olive 0.13's workflow config")
     return config, list(notes)

@@ -112,6 +112,9 @@ class Target(Strict):
     azureml: Optional[AzureML] = Field(None, description="Required with system: azureml.")
     docker: Optional[Docker] = Field(None, description="Required with system: docker.")
     python_env: Optional[PythonEnv] = Field(None, description="Required with system: python_env.")
+    name: Optional[StrictStr] = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]+$", description="The system's name in the compiled workflow (default: local_system, docker_system, ...).", examples=["qnn_system"]
+    )
 
     @model_validator(mode="after")
     def _system_block(self) -> "Target":

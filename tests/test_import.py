@@ -205,3 +205,31 @@ json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=
 @given(st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=5))
 def test_emitted_yaml_reads_back_as_the_same_data(data):
     assert load_text(dump(data, {(next(iter(data)),): ["a comment"]}, ["header"])).data == data
+
+
+def test_named_local_system_becomes_a_typed_target_with_its_name(tmp_path):
+    system = {"type": "LocalSystem", "accelerators": [{"device": "npu", "execution_providers": ["QNNExecutionProvider"]}]}
+    config = {"input_model": {"type": "HfModel", "model_path": "org/m"}, "systems": {"qnn_system": system},
+              "host": "qnn_system", "target": "qnn_system", "passes": {"c": {"type": "OnnxConversion"}}}  # fmt: skip
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.recipe["target"] == {"device": "npu", "provider": "QNNExecutionProvider", "name": "qnn_system"}
+    workflow = compile_text(imported.text, tmp_path / "w.yaml")
+    assert workflow["systems"] == {"qnn_system": system} and workflow["host"] == workflow["target"] == "qnn_system"
+
+
+def test_a_pass_olive_no_longer_has_is_dropped_and_reported(tmp_path):
+    config = {"input_model": {"type": "HfModel", "model_path": "org/m"},
+              "passes": {"c": {"type": "OnnxConversion"}, "qat": {"type": "QuantizationAwareTraining", "config": {"num_epochs": 1}}}}  # fmt: skip
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.ok and [list(s) for s in imported.recipe["steps"]] == [["onnx_conversion"]]
+    assert any("passes.qat: dropped (Olive 0.13 has no pass 'QuantizationAwareTraining'" in u for u in imported.unsupported)
+    assert "# dropped passes.qat: Olive 0.13 has no pass 'QuantizationAwareTraining'" in imported.text
+
+
+def test_a_typed_step_orc_rejects_stays_an_olive_pass_and_says_why(tmp_path):
+    config = {"input_model": {"type": "HfModel", "model_path": "org/m"},
+              "systems": {"local_system": {"type": "LocalSystem", "accelerators": [{"device": "cpu", "execution_providers": ["CPUExecutionProvider"]}]}},
+              "host": "local_system", "target": "local_system", "passes": {"awq": {"type": "AutoAWQQuantizer", "bits": 4}}}  # fmt: skip
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.recipe["steps"] == [{"pass": {"type": "AutoAWQQuantizer", "id": "awq", "bits": 4}}]
+    assert "# kept as an Olive pass, as written: awq needs a CUDA GPU, but the target is cpu/CPUExecutionProvider" in imported.text
