@@ -148,8 +148,9 @@ def olive_params(kind: str, params: StepBase) -> dict[str, Any]:
     """The Olive pass type and the parameters the user set, renamed to Olive's names."""
     values = params.model_dump(mode="json", exclude_unset=True, exclude={"id"}, by_alias=True)
     carried = values.pop("olive", None) or {}
+    group = values.pop("group", None) or []
     if kind == "pass":
         pass_type = values.pop("type")
-        return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": {**values, **carried}}
+        return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": {**values, **carried}, "group": group}
     step = STEP_KINDS[kind]
-    return {"type": step.olive_type, "params": {**{step.renames.get(k, k): v for k, v in values.items()}, **carried}}
+    return {"type": step.olive_type, "params": {**{step.renames.get(k, k): v for k, v in values.items()}, **carried}, "group": group}

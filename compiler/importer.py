@@ -65,16 +65,18 @@ class Imported:
 
 def read_config(path: Path) -> dict[str, Any]:
     """An Olive workflow config from JSON or YAML; ValueError with a readable reason otherwise."""
+    import yaml
+
     text = path.read_text(encoding="utf-8")
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            data = load_text(text, str(path)).data
-        else:
-            data = json.loads(text)
+        # read as Olive reads it (yaml.safe_load, YAML 1.1 scalars), so the recipe means what the config meant
+        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    except Exception as exc:  # noqa: BLE001 - an OrcError from the YAML loader, with its own location
-        raise ValueError(str(exc)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ValueError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict) or "passes" not in data or "input_model" not in data:
         raise ValueError(f"{path}: not an Olive workflow config (it needs `input_model` and `passes`)")
     return data
@@ -174,7 +176,7 @@ class _Builder:
             self._carry(*SYSTEM_FIELDS)
         for name, pass_config in (config.get("passes") or {}).items():
             self.step_names.append(name)
-            self.steps.append(_typed_step(name, pass_config, self.result))
+            self.steps.append(_step(name, pass_config, self.result))
         self.evaluate = _typed_evaluate(config)
         if self.evaluate is None:
             self._carry(*EVALUATOR_FIELDS)
@@ -243,7 +245,7 @@ class _Builder:
     def _demote_step(self, index: int) -> bool:
         name = self.step_names[index]
         current = self.steps[index]
-        demoted = _pass_step(name, self.config["passes"][name], self.result, carry_all="pass" in current)
+        demoted = _step(name, self.config["passes"][name], self.result, carry_all="pass" in current)
         if demoted == current:
             return False
         self.steps[index] = demoted
@@ -325,10 +327,17 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _same_pass(compiled: Any, original: Any) -> bool:
-    if not isinstance(compiled, dict) or not isinstance(original, dict):
+    """The same pass entry, a config alone meaning the same as a group of one (as Olive reads them)."""
+    compiled_list = compiled if isinstance(compiled, list) else [compiled]
+    original_list = original if isinstance(original, list) else [original]
+    if len(compiled_list) != len(original_list):
         return False
-    type_a, type_b = str(compiled.get("type", "")).lower(), str(original.get("type", "")).lower()
-    return type_a == type_b and _same({**compiled, "type": ""}, {**original, "type": ""})
+    for a, b in zip(compiled_list, original_list):
+        if not isinstance(a, dict) or not isinstance(b, dict) or str(a.get("type", "")).lower() != str(b.get("type", "")).lower():
+            return False
+        if not _same({**a, "type": ""}, {**b, "type": ""}):
+            return False
+    return True
 
 
 def _without_empty(data_config: dict[str, Any]) -> dict[str, Any]:
@@ -412,11 +421,26 @@ def _typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
     return target if name == "local_system" else {**target, "name": name}
 
 
-def _typed_step(name: str, pass_config: Any, result: Imported) -> dict[str, Any]:
+def _step(name: str, value: Any, result: Imported, carry_all: bool | None = None) -> dict[str, Any]:
+    """The step for one entry of `passes`: a pass config, or a list of them (a pass group).
+
+    carry_all None: the first guess (typed if possible); False: a checked `pass:` step; True: a `pass:`
+    step with every field under its `olive:`.
+    """
+    configs = value if isinstance(value, list) else [value]
+    if not configs or not all(isinstance(c, dict) for c in configs):
+        result.unsupported.append(f"passes.{name}: not a pass config or a list of them")
+        return {"pass": {"type": str(configs[0].get("type")) if configs and isinstance(configs[0], dict) else "", "id": name}}
+    first, group = configs[0], configs[1:]
+    step = _typed_step(name, first, result) if carry_all is None else _pass_step(name, first, result, carry_all=carry_all)
+    if group:
+        (params,) = step.values()
+        params["group"] = group
+    return step
+
+
+def _typed_step(name: str, pass_config: dict[str, Any], result: Imported) -> dict[str, Any]:
     """A typed step when the pass has one and every field maps onto it; otherwise a `pass:` step."""
-    if not isinstance(pass_config, dict):
-        result.unsupported.append(f"passes.{name}: a group of several pass configs cannot be a recipe step")
-        return {"pass": {"type": "unsupported", "id": name}}
     olive_type = catalog.canonical_pass_name(str(pass_config.get("type", "")))
     for key, kind in STEP_KINDS.items():
         if kind.olive_type != olive_type:

@@ -124,7 +124,9 @@ def modernise(config: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
         if isinstance(data_config, dict):
             config["data_configs"][index] = _data_config(data_config, ("data_configs", index), notes)
     for name, pass_config in list((config.get("passes") or {}).items()):
-        if isinstance(pass_config, dict):
+        if isinstance(pass_config, list):  # a pass group: each of its configs is rewritten alike
+            config["passes"][name] = [_pass(c, ("passes", name, i), notes) if isinstance(c, dict) else c for i, c in enumerate(pass_config)]
+        elif isinstance(pass_config, dict):
             config["passes"][name] = _pass(pass_config, ("passes", name), notes)
             pass_type = str(config["passes"][name].get("type", ""))
             if catalog.canonical_pass_name(pass_type) is None:

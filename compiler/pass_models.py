@@ -93,4 +93,5 @@ def generic_model(pass_type: str) -> type[PassParams]:
     fields["type"] = (StrictStr, Field(..., description="The Olive pass type."))
     fields["id"] = (Optional[StrictStr], Field(None, description="Name of this pass in the compiled workflow."))
     fields["olive"] = (Optional[dict[str, Any]], Field(None, description="Fields carried to Olive as they are, unchecked."))
+    fields["group"] = (Optional[list[dict[str, Any]]], Field(None, description="More configurations of the pass (an Olive pass group)."))
     return create_model(f"{pass_type}Params", __base__=PassParams, **fields)

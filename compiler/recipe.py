@@ -154,10 +154,16 @@ PASS_PASSTHROUGH = (
     " parameters orc does not know. They win over the step's own parameters."
 )
 
+PASS_GROUP = (
+    "More configurations of this pass, each a mapping of Olive pass fields (`type` included), that Olive"
+    " runs as one pass group after the step's own configuration."
+)
+
 
 class StepBase(Strict):
     id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", description="Name of this step (and its Olive pass); must be unique.")
     olive: Optional[dict[StrictStr, Any]] = Field(None, description=PASS_PASSTHROUGH)
+    group: Optional[list[dict[StrictStr, Any]]] = Field(None, min_length=1, description=PASS_GROUP)
 
 
 def _training_model() -> type[BaseModel]:

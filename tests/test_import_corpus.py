@@ -82,3 +82,40 @@ def test_cli_check_prints_the_table(tmp_path):
     assert lines[0].split() == ["config", "imported", "round-trips", "differences", "unsupported"]
     assert [line.split()[:3] for line in lines[1:4]] == [[f"{n}.json", "yes", "yes"] for n in ("01_quantize_awq", "02_finetune_lora", "03_auto_opt_adapter")]
     assert lines[4].startswith("3 configs: 3 imported, 3 round-trip (100.0%)")
+
+
+def test_pass_groups_search_spaces_and_engine_options_round_trip(tmp_path):
+    import json
+
+    from compiler.import_check import check_config
+
+    config = {
+        "input_model": {"type": "HfModel", "model_path": "org/model", "task": "text-classification"},
+        "systems": {"local_system": {"type": "LocalSystem", "accelerators": [{"device": "cpu", "execution_providers": ["CPUExecutionProvider"]}]}},
+        "data_configs": [{"name": "glue", "type": "HuggingfaceContainer", "load_dataset_config": {"data_name": "nyu-mll/glue", "subset": "mrpc", "split": "validation"},
+                          "pre_process_data_config": {"input_cols": ["sentence1", "sentence2"], "max_samples": 10}, "dataloader_config": {"batch_size": 1}}],
+        "evaluators": {"common": {"metrics": [
+            {"name": "accuracy", "type": "accuracy", "data_config": "glue", "sub_types": [{"name": "accuracy_score", "priority": 1, "goal": {"type": "max-degradation", "value": 0.01}}]},
+            {"name": "latency", "type": "latency", "data_config": "glue", "sub_types": [{"name": "avg", "priority": 2}]},
+        ]}},
+        "evaluator": "common",
+        "passes": {
+            "conversion": [{"type": "OnnxConversion", "target_opset": 17}, {"type": "OnnxConversion", "target_opset": 19}],
+            "quantization": {"type": "OnnxQuantization", "weight_type": "SEARCHABLE_VALUES", "data_config": "glue"},
+        },
+        "search_strategy": {"execution_order": "joint", "sampler": "sequential"},
+        "packaging_config": [{"type": "Zipfile", "name": "OutputModel"}],
+        "clean_evaluation_cache": True,
+        "host": "local_system",
+        "target": "local_system",
+        "output_dir": "out",
+    }  # fmt: skip
+    (tmp_path / "workflow.json").write_text(json.dumps(config))
+    row = check_config(tmp_path / "workflow.json", tmp_path)
+    assert row.accepted and row.round_trips, (row.differences, row.error)
+    from compiler.importer import import_file
+
+    recipe = import_file(tmp_path / "workflow.json").recipe
+    assert recipe["steps"][0]["onnx_conversion"]["group"] == [{"type": "OnnxConversion", "target_opset": 19}]
+    assert recipe["evaluate"]["metrics"][0]["measures"][0]["goal"] == {"type": "max-degradation", "value": 0.01}
+    assert recipe["olive"]["search_strategy"] == config["search_strategy"]
