@@ -83,6 +83,11 @@ def check(recipe: Any, doc: Document) -> list[Diagnostic]:
         if name in names:
             out.append(_at(doc, ("olive", APPENDED, index, "name"), f"data config '{name}' is also a dataset under datasets:", "rename one of them"))
         names.append(name)
+    # `evaluate:` metrics name their data the way steps do: a dataset, or a data config carried here
+    for index, metric in enumerate(recipe.evaluate.metrics if recipe.evaluate else []):
+        if metric.dataset is not None and metric.dataset not in names:
+            hint = suggest(metric.dataset, names) or (one_of(names) if names else "no datasets are declared")
+            out.append(_at(doc, ("evaluate", "metrics", index, "dataset"), f"unknown dataset '{metric.dataset}'", hint))
     return out
 
 

@@ -136,22 +136,6 @@ def test_legacy_engine_block_and_hf_config_are_rewritten():
     assert "hush" not in dropped[("azureml_client",)].report()  # secrets are never printed
 
 
-@pytest.mark.parametrize(
-    "olive, message",
-    [
-        ({"serch_strategy": {"execution_order": "joint"}}, "unknown Olive field 'serch_strategy' (did you mean 'search_strategy'?)"),
-        ({"passes": {}}, "'passes' cannot be carried under olive:"),
-        ({"clean_cache": "yes"}, "not valid for Olive's clean_cache: 'yes' is not of type 'boolean'"),
-    ],
-)
-def test_olive_block_problems_are_located(tmp_path, olive, message):
-    text = "name: r\nmodel: {path: org/m}\nsteps:\n  - pass: {type: OnnxConversion}\nolive:\n" + "".join(
-        f"  {k}: {json.dumps(v)}\n" for k, v in olive.items()
-    )
-    result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
-    assert [(d.line, d.message + (f" ({d.hint})" if d.hint and "did you mean" in d.hint else "")) for d in result.diagnostics] == [(6, message)]
-
-
 def test_olive_block_replaces_removes_and_appends(tmp_path):
     text = """name: r
 model: {path: org/m}
