@@ -77,7 +77,7 @@ def read_config(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ValueError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict) or "passes" not in data or "input_model" not in data:
+    if not isinstance(data, dict) or "passes" not in data or "input_model" not in data:  # the rest: shape_problems
         raise ValueError(f"{path}: not an Olive workflow config (it needs `input_model` and `passes`)")
     return data
 
@@ -89,7 +89,27 @@ def import_file(path: Path, output: Path | None = None) -> Imported:
     return import_config(read_config(path), path, output)
 
 
+SHAPES = {"input_model": dict, "passes": dict, "data_configs": list, "systems": dict, "evaluators": dict, "engine": dict}
+
+
+def shape_problems(config: dict[str, Any]) -> list[str]:
+    """What keeps `config` from being read as an Olive workflow at all (each part then has its own checks)."""
+    problems = [f"`{key}` must be a {'mapping' if kind is dict else 'list'}" for key, kind in SHAPES.items()
+                if key in config and not isinstance(config[key], kind)]  # fmt: skip
+    if "input_model" not in config or "passes" not in config:
+        problems.append("an Olive workflow config has `input_model` and `passes`")
+    configs = config.get("data_configs") if isinstance(config.get("data_configs"), list) else []
+    names = [d.get("name") if isinstance(d, dict) else None for d in configs]
+    if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        problems.append("each of `data_configs` must be a mapping with a `name` of its own")
+    return problems
+
+
 def import_config(config: dict[str, Any], source: Path, output: Path) -> Imported:
+    problems = shape_problems(config)
+    if problems:
+        why = "; ".join(problems)
+        return Imported(str(source), errors=[Diagnostic(f"cannot import: {why}", str(source), 1, 1, code="import")])
     modern, notes = legacy.modernise(config)
     result = Imported(str(source), modern=modern, notes=notes)
     moved = os.path.relpath(source.resolve().parent, output.resolve().parent)

@@ -194,7 +194,7 @@ def _search_strategy(config: dict[str, Any], notes: _Notes) -> None:
         if old in strategy and new not in strategy:
             strategy = config["search_strategy"] = _rename(strategy, old, new)
             notes.renamed(("search_strategy", old), ("search_strategy", new), "renamed in Olive 0.8")
-    if strategy.get("sampler") in SAMPLER_RENAMES:
+    if str(strategy.get("sampler")) in SAMPLER_RENAMES:
         strategy["sampler"] = SAMPLER_RENAMES[strategy["sampler"]]
         notes.renamed(("search_strategy", "sampler"), ("search_strategy", "sampler"), "the exhaustive search is now the sequential sampler")
 
@@ -209,8 +209,8 @@ def _systems(config: dict[str, Any], notes: _Notes) -> set[str]:
         if not isinstance(system, dict):
             continue
         system = _lift(system, "config", path, notes)
-        if system.get("type") in REMOVED_SYSTEMS:
-            notes.dropped(path, system, REMOVED_SYSTEMS[system["type"]])
+        if str(system.get("type")) in REMOVED_SYSTEMS:
+            notes.dropped(path, system, REMOVED_SYSTEMS[str(system["type"])])
             del systems[name]
             dropped.add(name)
             continue

@@ -30,6 +30,8 @@ def dump(data: dict[str, Any], comments: dict[Path_, list[str]] | None = None, h
 
 
 def _comment(text: str, indent: int) -> str:
+    # a comment is one line of printable text: other characters are shown escaped, never written raw
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return " " * indent + ("# " + text if text else "#")
 
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from compiler.importer import import_config, import_file
@@ -217,3 +217,38 @@ def test_a_typed_step_orc_rejects_stays_an_olive_pass_and_says_why(tmp_path):
     imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
     assert imported.recipe["steps"] == [{"pass": {"type": "AutoAWQQuantizer", "id": "awq", "bits": 4}}]
     assert "# kept as an Olive pass, as written: awq needs a CUDA GPU, but the target is cpu/CPUExecutionProvider" in imported.text
+
+
+config_values = st.recursive(
+    json_scalars | st.sampled_from(["HfModel", "LoRA", "OnnxConversion", "local_system", "train", "config"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["type", "config", "model_path", "name", "r", "lora_r", "params_config", "accelerators", "training_args", "data_config"]) | st.text(min_size=1, max_size=6), inner, max_size=4),
+    max_leaves=10,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    input_model=st.dictionaries(st.sampled_from(["type", "model_path", "task", "load_kwargs", "config", "hf_config"]), config_values, max_size=4)
+    | st.fixed_dictionaries({"type": st.sampled_from(["HfModel", "PyTorchModel", "ONNXModel"]), "model_path": st.sampled_from(["org/m", "m.onnx", "."])}),
+    passes=st.dictionaries(
+        st.sampled_from(["conv", "lora", "q_1", "merge-2"]),
+        st.fixed_dictionaries({"type": st.sampled_from(["LoRA", "OnnxConversion", "ModelBuilder", "MergeAdapterWeights"])}, optional={"config": config_values, "r": config_values, "lora_r": config_values, "precision": st.sampled_from(["int4", "fp9"]), "training_args": config_values})
+        | config_values,
+        min_size=1,
+        max_size=3,
+    ),
+    extra=st.fixed_dictionaries({}, optional={
+        "engine": st.dictionaries(st.sampled_from(["host", "target", "cache_dir", "execution_providers", "azureml_client"]), config_values),
+        "systems": st.dictionaries(st.sampled_from(["local_system", "aml"]), config_values),
+        "data_configs": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["d1", "d2"])}, optional={"type": config_values, "params_config": config_values, "load_dataset_config": config_values}), unique_by=lambda d: d["name"]),
+        "evaluators": st.dictionaries(st.sampled_from(["e"]), config_values),
+        "host": config_values, "search_strategy": config_values, "output_dir": config_values, "$schema": config_values,
+    }),
+)  # fmt: skip
+def test_import_of_any_config_gives_a_recipe_or_errors_never_a_crash(tmp_path_factory, input_model, passes, extra):
+    config = {"input_model": input_model, "passes": passes, **extra}
+    folder = tmp_path_factory.mktemp("fuzz")
+    imported = import_config(config, folder / "w.json", folder / "w.yaml")
+    event("imported" if imported.ok else "refused")
+    if imported.ok:
+        compile_text(imported.text, folder / "w.yaml")
