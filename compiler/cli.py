@@ -140,7 +140,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         return _import_check(Path(args.config))
     from .importer import import_file
     from .pipeline import write_atomic
-    from .report import render
 
     source = Path(args.config)
     output = Path(args.output) if args.output else None
@@ -159,7 +158,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not any(text == str(n) for n in imported.notes):
             print(f"orc import: {source}: not carried: {text}", file=sys.stderr)
     if not imported.ok:
-        print(render(imported.errors), file=sys.stderr)
+        print(f"orc import: {source}: no recipe written, it would not be valid:", file=sys.stderr)
+        for error in imported.errors:
+            where = f"{error.dotted_path}: " if error.path else ""
+            print(f"  {where}{error.message}" + (f" ({error.hint})" if error.hint else ""), file=sys.stderr)
         return EXIT_ERRORS
     if output is None:
         sys.stdout.write(imported.text)

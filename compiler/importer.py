@@ -16,15 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from . import catalog, legacy, yaml_emit
-from .context import _data_config as render_dataset
-from .diagnostics import Diagnostic, Path_, dotted
+from . import legacy, yaml_emit
+from .diagnostics import Diagnostic, Path_
+from .import_typed import same, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
 from .loader import load_text
-from .pass_models import generic_model
-from .recipe import Dataset, Evaluate, ModelSpec
-from .steps import STEP_KINDS
 
 # Values Olive 0.13 uses when a field is left out, where orc always writes the field.
 OLIVE_DEFAULTS: dict[str, Any] = {
@@ -182,22 +177,22 @@ class _Builder:
     # -- first guess: every part typed where it looks typeable ------------------------------------------
     def build(self) -> None:
         config = self.config
-        self.model = _typed_model(config.get("input_model"))
+        self.model = typed_model(config.get("input_model"))
         if self.model is None:
             self.olive["input_model"] = config.get("input_model")
         for data_config in config.get("data_configs") or []:
-            dataset = _typed_dataset(data_config)
+            dataset = typed_dataset(data_config)
             if dataset is not None:
                 self.datasets[data_config["name"]] = dataset
             else:
                 self.olive_data.append(data_config)
-        self.target = _typed_target(config)
+        self.target = typed_target(config)
         if self.target is None:
             self._carry(*SYSTEM_FIELDS)
         for name, pass_config in (config.get("passes") or {}).items():
             self.step_names.append(name)
-            self.steps.append(_step(name, pass_config, self.result))
-        self.evaluate = _typed_evaluate(config)
+            self.steps.append(step_for(name, pass_config, self.result.unsupported))
+        self.evaluate = typed_evaluate(config)
         if self.evaluate is None:
             self._carry(*EVALUATOR_FIELDS)
         self._engine()
@@ -241,7 +236,7 @@ class _Builder:
         for error in errors:
             path = error.path
             if path[:1] == ("steps",) and len(path) > 1 and isinstance(path[1], int):
-                step_changed = self._demote_step(path[1])
+                step_changed = self._demotestep_for(path[1])
                 if step_changed:
                     self.reasons[("passes", self.step_names[path[1]])] = f"kept as an Olive pass, as written: {error.message}"
                 changed |= step_changed
@@ -262,10 +257,10 @@ class _Builder:
                 changed = True
         return changed
 
-    def _demote_step(self, index: int) -> bool:
+    def _demotestep_for(self, index: int) -> bool:
         name = self.step_names[index]
         current = self.steps[index]
-        demoted = _step(name, self.config["passes"][name], self.result, carry_all="pass" in current)
+        demoted = step_for(name, self.config["passes"][name], self.result.unsupported, carry_all="pass" in current)
         if demoted == current:
             return False
         self.steps[index] = demoted
@@ -282,12 +277,12 @@ class _Builder:
         config, changed = self.config, False
         compiled_passes, passes = compiled.get("passes") or {}, config.get("passes") or {}
         for index, name in enumerate(self.step_names):
-            if not _same_pass(compiled_passes.get(name), passes[name]):
-                changed |= self._demote_step(index)
+            if not same_pass(compiled_passes.get(name), passes[name]):
+                changed |= self._demotestep_for(index)
         compiled_data = {d.get("name"): d for d in compiled.get("data_configs") or []}
         for name in list(self.datasets):
             original = next(d for d in config.get("data_configs") or [] if d.get("name") == name)
-            if not _same(compiled_data.get(name), _without_empty(original)):
+            if not same(compiled_data.get(name), without_empty(original)):
                 self._demote_dataset(name)
                 changed = True
         if self.model is not None and compiled.get("input_model") != config.get("input_model"):
@@ -340,194 +335,3 @@ class _Builder:
         comments = comments_for(recipe, self.step_names, self.result, self.reasons)
         header = header_for(source, moved, self.result) + comments.pop((), [])
         return yaml_emit.dump(recipe, comments, header)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
-
-
-def _same_pass(compiled: Any, original: Any) -> bool:
-    """The same pass entry, a config alone meaning the same as a group of one (as Olive reads them)."""
-    compiled_list = compiled if isinstance(compiled, list) else [compiled]
-    original_list = original if isinstance(original, list) else [original]
-    if len(compiled_list) != len(original_list):
-        return False
-    for a, b in zip(compiled_list, original_list):
-        if not isinstance(a, dict) or not isinstance(b, dict) or str(a.get("type", "")).lower() != str(b.get("type", "")).lower():
-            return False
-        if not _same({**a, "type": ""}, {**b, "type": ""}):
-            return False
-    return True
-
-
-def _without_empty(data_config: dict[str, Any]) -> dict[str, Any]:
-    """An empty component config means Olive's default component, as does leaving it out."""
-    return {k: v for k, v in data_config.items() if v != {}}
-
-
-def _typed_model(model: Any) -> dict[str, Any] | None:
-    if not isinstance(model, dict) or str(model.get("type", "")).lower() != "hfmodel":
-        return None
-    if set(model) - {"type", "model_path", "task", "load_kwargs", "adapter_path"} or not isinstance(model.get("model_path"), str):
-        return None
-    load_kwargs = dict(model.get("load_kwargs") or {})
-    typed: dict[str, Any] = {"path": model["model_path"]}
-    if "task" in model:
-        typed["task"] = model["task"]
-    if load_kwargs.get("trust_remote_code") is True:
-        typed["trust_remote_code"] = load_kwargs.pop("trust_remote_code")
-    if load_kwargs:
-        typed["load_kwargs"] = load_kwargs
-    if "adapter_path" in model:
-        typed["adapter_path"] = model["adapter_path"]
-    try:
-        ModelSpec.model_validate(typed)
-    except ValidationError:
-        return None
-    return typed
-
-
-DATASET_LOAD = {"data_name", "split", "data_files"}
-DATASET_PRE = {"text_template", "text_cols", "chat_template", "max_seq_len", "add_special_tokens", "max_samples", "strategy"}
-
-
-def _typed_dataset(data: Any) -> dict[str, Any] | None:
-    """A recipe dataset that renders back to exactly this data config, or None."""
-    if not isinstance(data, dict) or data.get("type") != "HuggingfaceContainer" or not isinstance(data.get("name"), str):
-        return None
-    load, pre = data.get("load_dataset_config") or {}, data.get("pre_process_data_config") or {}
-    loader = data.get("dataloader_config") or {}
-    if set(load) - DATASET_LOAD or set(pre) - DATASET_PRE or set(loader) - {"batch_size"}:
-        return None
-    typed: dict[str, Any] = {}
-    files = load.get("data_files")
-    if files is not None:
-        typed["files"] = files if isinstance(files, str) else list(files)
-        typed["format"] = load.get("data_name")
-    else:
-        typed["hf"] = load.get("data_name")
-    for ours, theirs in (("split", "split"), ("template", "text_template"), ("columns", "text_cols"), ("max_length", "max_seq_len"),
-                         ("max_samples", "max_samples"), ("add_special_tokens", "add_special_tokens"), ("strategy", "strategy")):  # fmt: skip
-        if theirs in pre or theirs in load:
-            typed[ours] = {**load, **pre}[theirs]
-    if "batch_size" in loader:
-        typed["batch_size"] = loader["batch_size"]
-    try:
-        dataset = Dataset.model_validate(typed)
-        rendered = render_dataset(data["name"], dataset)
-    except (ValidationError, KeyError, IndexError):
-        return None
-    return typed if _same(rendered, _without_empty(data)) else None
-
-
-def _typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
-    """A recipe target for one local system with one accelerator and provider, used as host and target."""
-    systems = config.get("systems")
-    if not isinstance(systems, dict) or len(systems) != 1:
-        return None
-    ((name, system),) = systems.items()
-    if not isinstance(system, dict) or system.get("type") != "LocalSystem" or set(system) != {"type", "accelerators"}:
-        return None
-    accelerators = system["accelerators"]
-    if not isinstance(accelerators, list) or len(accelerators) != 1 or not isinstance(accelerators[0], dict):
-        return None
-    accelerator = accelerators[0]
-    providers = accelerator.get("execution_providers")
-    if set(accelerator) != {"device", "execution_providers"} or accelerator["device"] not in ("cpu", "gpu", "npu"):
-        return None
-    if not isinstance(providers, list) or len(providers) != 1 or config.get("host") != name or config.get("target") != name:
-        return None
-    target = {"device": accelerator["device"], "provider": providers[0]}
-    return target if name == "local_system" else {**target, "name": name}
-
-
-def _step(name: str, value: Any, result: Imported, carry_all: bool | None = None) -> dict[str, Any]:
-    """The step for one entry of `passes`: a pass config, or a list of them (a pass group).
-
-    carry_all None: the first guess (typed if possible); False: a checked `pass:` step; True: a `pass:`
-    step with every field under its `olive:`.
-    """
-    configs = value if isinstance(value, list) else [value]
-    if not configs or not all(isinstance(c, dict) for c in configs):
-        result.unsupported.append(f"passes.{name}: not a pass config or a list of them")
-        return {"pass": {"type": str(configs[0].get("type")) if configs and isinstance(configs[0], dict) else "", "id": name}}
-    first, group = configs[0], configs[1:]
-    step = _typed_step(name, first, result) if carry_all is None else _pass_step(name, first, result, carry_all=carry_all)
-    if group:
-        (params,) = step.values()
-        params["group"] = group
-    return step
-
-
-def _typed_step(name: str, pass_config: dict[str, Any], result: Imported) -> dict[str, Any]:
-    """A typed step when the pass has one and every field maps onto it; otherwise a `pass:` step."""
-    olive_type = catalog.canonical_pass_name(str(pass_config.get("type", "")))
-    for key, kind in STEP_KINDS.items():
-        if kind.olive_type != olive_type:
-            continue
-        from .recipe import TYPED_STEP_MODELS
-
-        to_recipe = {olive: ours for ours, olive in kind.renames.items()}
-        params = {to_recipe.get(k, k): v for k, v in pass_config.items() if k != "type"}
-        if name != key:
-            params = {"id": name, **params}
-        try:
-            TYPED_STEP_MODELS[key].model_validate(params)
-        except ValidationError:
-            break
-        return {key: params}
-    return _pass_step(name, pass_config, result)
-
-
-def _pass_step(name: str, pass_config: dict[str, Any], result: Imported, carry_all: bool = False) -> dict[str, Any]:
-    """A `pass:` step; parameters orc cannot check (or, with carry_all, all of them) go under its `olive:`."""
-    pass_type = str(pass_config.get("type", ""))
-    canonical = catalog.canonical_pass_name(pass_type)
-    if canonical is None:
-        result.unsupported.append(f"passes.{name}: pass type '{pass_type}' is not an Olive 0.13 pass")
-        canonical = pass_type
-    params = {k: v for k, v in pass_config.items() if k != "type"}
-    carried: dict[str, Any] = {}
-    if carry_all or canonical not in catalog.catalog()["passes"]:
-        carried, params = params, {}
-    else:
-        model = generic_model(canonical)
-        for _ in range(len(params) + 1):
-            try:
-                model.model_validate({"type": canonical, **params})
-                break
-            except ValidationError as exc:
-                bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"] and str(e["loc"][0]) in params}
-                if not bad:
-                    carried, params = {**carried, **params}, {}
-                    break
-                carried.update({k: params.pop(k) for k in sorted(bad)})
-    step: dict[str, Any] = {"type": canonical, "id": name, **params}
-    if carried:
-        step["olive"] = carried
-    return {"pass": step}
-
-
-def _typed_evaluate(config: dict[str, Any]) -> dict[str, Any] | None:
-    evaluators = config.get("evaluators")
-    if not isinstance(evaluators, dict) or len(evaluators) != 1:
-        return None
-    (name, evaluator), = evaluators.items()
-    if config.get("evaluator") != name or not isinstance(evaluator, dict) or set(evaluator) != {"metrics"}:
-        return None
-    metrics = []
-    for metric in evaluator["metrics"] or []:
-        if not isinstance(metric, dict) or not isinstance(metric.get("data_config", ""), str):
-            return None
-        typed = {("dataset" if k == "data_config" else "measures" if k == "sub_types" else k): v for k, v in metric.items()}
-        metrics.append(typed)
-    typed_evaluate = {"name": name, "metrics": metrics}
-    try:
-        Evaluate.model_validate(typed_evaluate)
-    except ValidationError:
-        return None
-    return typed_evaluate
-
-
-def note_path(path: Path_) -> str:
-    return dotted(path) or "(top)"
