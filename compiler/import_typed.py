@@ -22,18 +22,18 @@ def same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+def same_config(compiled: Any, original: Any) -> bool:
+    """The same model or pass config; Olive reads `type` case-insensitively (HFModel is HfModel, lora is LoRA)."""
+    if not isinstance(compiled, dict) or not isinstance(original, dict):
+        return False
+    return str(compiled.get("type", "")).lower() == str(original.get("type", "")).lower() and same({**compiled, "type": ""}, {**original, "type": ""})
+
+
 def same_pass(compiled: Any, original: Any) -> bool:
-    """The same pass entry, a config alone meaning the same as a group of one (as Olive reads them)."""
+    """The same entry of `passes`, a config alone meaning the same as a group of one (as Olive reads them)."""
     compiled_list = compiled if isinstance(compiled, list) else [compiled]
     original_list = original if isinstance(original, list) else [original]
-    if len(compiled_list) != len(original_list):
-        return False
-    for a, b in zip(compiled_list, original_list):
-        if not isinstance(a, dict) or not isinstance(b, dict) or str(a.get("type", "")).lower() != str(b.get("type", "")).lower():
-            return False
-        if not same({**a, "type": ""}, {**b, "type": ""}):
-            return False
-    return True
+    return len(compiled_list) == len(original_list) and all(same_config(a, b) for a, b in zip(compiled_list, original_list))
 
 
 def without_empty(data_config: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import legacy, yaml_emit
 from .diagnostics import Diagnostic, Path_
-from .import_typed import same, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
+from .import_typed import same, same_config, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
 from .loader import load_text
 
 # Values Olive 0.13 uses when a field is left out, where orc always writes the field.
@@ -285,7 +285,7 @@ class _Builder:
             if not same(compiled_data.get(name), without_empty(original)):
                 self._demote_dataset(name)
                 changed = True
-        if self.model is not None and compiled.get("input_model") != config.get("input_model"):
+        if self.model is not None and not same_config(compiled.get("input_model"), config.get("input_model")):
             self.model, self.olive["input_model"] = None, config.get("input_model")
             changed = True
         for key in sorted(set(compiled) | set(config)):
