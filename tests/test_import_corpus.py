@@ -119,3 +119,21 @@ def test_pass_groups_search_spaces_and_engine_options_round_trip(tmp_path):
     assert recipe["steps"][0]["onnx_conversion"]["group"] == [{"type": "OnnxConversion", "target_opset": 19}]
     assert recipe["evaluate"]["metrics"][0]["measures"][0]["goal"] == {"type": "max-degradation", "value": 0.01}
     assert recipe["olive"]["search_strategy"] == config["search_strategy"]
+
+
+@pytest.mark.parametrize("name", ["02_finetune_lora", "03_auto_opt_adapter"])
+def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
+    import json
+    import shutil
+
+    from compiler.equivalence import differences, normalise
+
+    config = tmp_path / f"{name}.json"
+    shutil.copy(CORPUS / "olive-cli-0.13" / f"{name}.json", config)
+    for command in (["import", str(config), "-o", str(tmp_path / "recipe.yaml")], ["compile", str(tmp_path / "recipe.yaml"), "-o", str(tmp_path / "out.json")]):
+        proc = subprocess.run([sys.executable, "-m", "compiler", *command], capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+    original = normalise(json.loads(config.read_text()), tmp_path)
+    compiled = normalise(json.loads((tmp_path / "out.json").read_text()), tmp_path)
+    assert original.ok and compiled.ok
+    assert differences(original.data, compiled.data) == []
