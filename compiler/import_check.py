@@ -28,6 +28,11 @@ class Row:
     error: str = ""
 
     @property
+    def unsupported_paths(self) -> list[str]:
+        """Where each thing that was not carried sat in the config ("passes.lora.eval_dataset_size")."""
+        return [text.split(":", 1)[0] for text in self.unsupported]
+
+    @property
     def verdict(self) -> str:
         if not self.imported:
             return "no"
@@ -58,7 +63,7 @@ def check_config(path: Path, root: Path) -> Row:
     imported = import_config(config, path, path.with_name(path.stem + ".orc.yaml"))
     row.unsupported = list(dict.fromkeys(imported.unsupported))
     if not imported.ok:
-        row.error = "; ".join(f"{d.dotted_path}: {d.message}" for d in imported.errors)[:300]
+        row.error = "; ".join((f"{d.dotted_path}: " if d.path else "") + d.message for d in imported.errors)[:300]
         return row
     compiled = compile_document(load_text(imported.text, str(path.with_name(path.stem + ".orc.yaml")))).workflow
     if compiled is None:
@@ -97,8 +102,8 @@ def table(rows: Iterable[Row]) -> str:
     rows = list(rows)
     head = ("config", "imported", "round-trips", "differences", "unsupported")
     body = [
-        (r.config, "yes" if r.imported else "no", r.verdict, ", ".join(r.differences[:4]) + (" ..." if len(r.differences) > 4 else "") or r.error,
-         str(len(r.unsupported)) if r.unsupported else "")
+        (r.config, "yes" if r.imported else "no", r.verdict, _first(r.differences, 4) or r.error,
+         _first(r.unsupported_paths, 3))
         for r in rows
     ]  # fmt: skip
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]
@@ -106,6 +111,10 @@ def table(rows: Iterable[Row]) -> str:
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
     lines += ["  ".join(c[:w].ljust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(b, widths))).rstrip() for b in body]
     return "\n".join(lines)
+
+
+def _first(items: list[str], count: int) -> str:
+    return ", ".join(items[:count]) + (f" (+{len(items) - count})" if len(items) > count else "")
 
 
 def summary(rows: list[Row]) -> str:

@@ -107,6 +107,11 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
         return Imported(str(source), errors=[Diagnostic(f"cannot import: {why}", str(source), 1, 1, code="import")])
     modern, notes = legacy.modernise(config)
     result = Imported(str(source), modern=modern, notes=notes)
+    if not modern.get("passes"):
+        result.unsupported += [str(n) for n in notes if n.kind == legacy.DROPPED]
+        why = "it has no passes" if not config.get("passes") else "none of its passes is in Olive 0.13"
+        result.errors = [Diagnostic(f"cannot import: {why}, and a recipe has at least one step", str(source), 1, 1, code="import")]
+        return result
     moved = os.path.relpath(source.resolve().parent, output.resolve().parent)
     target = _rebase(modern, moved, source.parent) if moved != "." else modern
     builder = _Builder(target, _slug(source.stem), result)
