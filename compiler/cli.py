@@ -227,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
     p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: a folder of them)")
-    p.add_argument("-o", "--output", help="the recipe to write (default: print to stdout); paths in it are relative to its folder")
+    p.add_argument("-o", "--output", help="the recipe to write (default: print it); its paths are relative to its folder (printed: to the current folder)")
     p.add_argument("--check", action="store_true", help="import every config in the folder, compile it back and compare with Olive's RunConfig (imports Olive)")
 
     p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")

@@ -154,3 +154,8 @@ def olive_params(kind: str, params: StepBase) -> dict[str, Any]:
         return {"type": catalog.canonical_pass_name(pass_type) or pass_type, "params": {**values, **carried}, "group": group}
     step = STEP_KINDS[kind]
     return {"type": step.olive_type, "params": {**{step.renames.get(k, k): v for k, v in values.items()}, **carried}, "group": group}
+
+
+def dataset_config(name: str, dataset: Dataset) -> dict[str, Any]:
+    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it)."""
+    return _data_config(name, dataset)

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import catalog
-from .context import _data_config as render_dataset
+from .context import dataset_config
 from .pass_models import generic_model
 from .recipe import Dataset, Evaluate, ModelSpec
 from .steps import STEP_KINDS
@@ -90,7 +90,7 @@ def typed_dataset(data: Any) -> dict[str, Any] | None:
         typed["batch_size"] = loader["batch_size"]
     try:
         dataset = Dataset.model_validate(typed)
-        rendered = render_dataset(data["name"], dataset)
+        rendered = dataset_config(data["name"], dataset)
     except (ValidationError, KeyError, IndexError):
         return None
     return typed if same(rendered, without_empty(data)) else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import legacy, yaml_emit
-from .diagnostics import Diagnostic, Path_
+from .diagnostics import Diagnostic, OrcError, Path_
 from .import_typed import same, same_config, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
 from .loader import load_text
 
@@ -138,7 +138,11 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
 def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     from .pipeline import compile_document  # deferred: pipeline imports the whole compiler
 
-    result = compile_document(load_text(text, file))
+    try:
+        document = load_text(text, file)
+    except OrcError as exc:  # a key orc's YAML loader refuses (such as `<<`): report it, do not crash
+        return None, list(exc.diagnostics)
+    result = compile_document(document)
     return result.workflow, [d for d in result.diagnostics.items if d.severity == "error"]
 
 

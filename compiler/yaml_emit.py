@@ -19,7 +19,7 @@ from .diagnostics import Path_
 from .loader import scalar_value
 
 FLOW_WIDTH = 100
-_PLAIN = re.compile(r"^[A-Za-z0-9_./$<>()+=@~-][A-Za-z0-9_ ./$<>()+=@~:-]*$")
+_PLAIN = re.compile(r"^[A-Za-z0-9_./$()+=@~-][A-Za-z0-9_ ./$<>()+=@~:-]*$")
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
 
 

@@ -182,11 +182,12 @@ def test_cli_import_rejects_a_file_that_is_not_a_workflow(tmp_path):
 
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4), max_leaves=12)
+keys = st.text(min_size=1, max_size=8).filter(lambda k: k != "<<")  # orc's loader refuses YAML merge keys
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=12)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=8), json_values, min_size=1, max_size=5))
+@given(st.dictionaries(keys, json_values, min_size=1, max_size=5))
 def test_emitted_yaml_reads_back_as_the_same_data(data):
     assert load_text(dump(data, {(next(iter(data)),): ["a comment"]}, ["header"])).data == data
 
