@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import catalog
-from .context import dataset_config
+from .context import data_format, dataset_config
 from .pass_models import generic_model
 from .recipe import Dataset, Evaluate, ModelSpec
 from .steps import STEP_KINDS
@@ -93,7 +93,14 @@ def typed_dataset(data: Any) -> dict[str, Any] | None:
         rendered = dataset_config(data["name"], dataset)
     except (ValidationError, KeyError, IndexError):
         return None
-    return typed if same(rendered, without_empty(data)) else None
+    if not same(rendered, without_empty(data)):
+        return None
+    # what the recipe would say anyway is left out: the default split, length, batch size; a format the files' suffix gives
+    defaults = {name: field.default for name, field in Dataset.model_fields.items()}
+    short = {k: v for k, v in typed.items() if k in ("files", "hf") or v != defaults.get(k)}
+    if short.get("format") == data_format(dataset.model_copy(update={"format": None})):
+        del short["format"]
+    return short
 
 
 def typed_target(config: dict[str, Any]) -> dict[str, Any] | None:

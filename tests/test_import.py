@@ -253,3 +253,21 @@ def test_import_of_any_config_gives_a_recipe_or_errors_never_a_crash(tmp_path_fa
     event("imported" if imported.ok else "refused")
     if imported.ok:
         compile_text(imported.text, folder / "w.yaml")
+
+
+@needs_corpus
+def test_lab_dataset_becomes_a_typed_dataset_when_its_file_is_there(tmp_path):
+    config = json.loads((LAB / "02_finetune_lora.json").read_text())
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "data_sample_travel.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
+    imported = import_config(config, tmp_path / "lab.json", tmp_path / "lab.yaml")
+    assert imported.recipe["datasets"] == {
+        "train_data": {
+            "files": ["data/data_sample_travel.jsonl"],
+            "template": "<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>",
+            "max_samples": 256,
+        }
+    }
+    workflow = compile_text(imported.text, tmp_path / "lab.yaml")
+    expected = {k: v for k, v in config["data_configs"][0].items() if v != {}}  # an empty component config is Olive's default
+    assert workflow["data_configs"] == [expected]

@@ -130,6 +130,8 @@ def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
 
     config = tmp_path / f"{name}.json"
     shutil.copy(CORPUS / "olive-cli-0.13" / f"{name}.json", config)
+    (tmp_path / "data").mkdir()  # with its data file there, the lab's dataset becomes a typed `datasets:` entry
+    (tmp_path / "data" / "data_sample_travel.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
     for command in (["import", str(config), "-o", str(tmp_path / "recipe.yaml")], ["compile", str(tmp_path / "recipe.yaml"), "-o", str(tmp_path / "out.json")]):
         proc = subprocess.run([sys.executable, "-m", "compiler", *command], capture_output=True, text=True, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
@@ -137,3 +139,5 @@ def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
     compiled = normalise(json.loads((tmp_path / "out.json").read_text()), tmp_path)
     assert original.ok and compiled.ok
     assert differences(original.data, compiled.data) == []
+    recipe = (tmp_path / "recipe.yaml").read_text()
+    assert ("datasets:\n  train_data:" in recipe) == (name == "02_finetune_lora")
