@@ -288,10 +288,13 @@ def _data_config(data: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, 
             block = data.setdefault(new, {})
             block.update(values)
             notes.renamed(path + ("params_config", "component_kwargs", old), path + (new,), "component_kwargs became one config per component", MOVED)
+        moved: dict[str, list[str]] = {}
         for key, value in params.items():
             new = "load_dataset_config" if key in LOAD_KEYS else "dataloader_config" if key in DATALOADER_KEYS else "pre_process_data_config"
             data.setdefault(new, {})[key] = value
-            notes.renamed(path + ("params_config", key), path + (new, key), "params_config was split into one config per data component", MOVED)
+            moved.setdefault(new, []).append(key)
+        for new, keys in moved.items():  # one note per component, naming the fields it took
+            notes.renamed(path + ("params_config",), path + (new,), f"{', '.join(keys)}: params_config was split into one config per data component", MOVED)
     pre = data.get("pre_process_data_config")
     if isinstance(pre, dict):
         where = path + ("pre_process_data_config",)
