@@ -179,3 +179,15 @@ def test_dry_run_runs_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "-m olive run --config" in done.stderr and "compiled config:" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_python_env_target_runs_through_olives_own_system(tmp_path):
+    """Olive's PythonEnvironment system runs each pass in another interpreter: here, this venv's."""
+    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    env_bin = Path(sys.executable).parent
+    recipe.write_text(recipe.read_text().replace("  system: local\n", f"  system: python_env\n  python_env:\n    python_environment_path: {env_bin}\n"))
+    outcome, said = _run_library(recipe)
+    assert outcome.exit_code == 0, said
+    workflow = json.loads(outcome.paths.workflow.read_text())
+    assert workflow["systems"][workflow["target"]]["type"] == "PythonEnvironment"
+    assert outcome.model.ok and (outcome.paths.output / "model.onnx").is_file()
