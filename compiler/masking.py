@@ -10,7 +10,7 @@ import json
 import re
 from typing import Mapping
 
-SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PWD|KEY|CREDENTIAL|CONNECTION_STRING|CONN_STR|SAS|SIGNATURE|AUTH)", re.I)
+SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|CONNECTION_STRING|CONN_STR|SAS|SIGNATURE|AUTH)", re.I)
 TOKEN_PREFIX = re.compile(r"^(ghp_|gho_|ghs_|github_pat_|hf_|sk-|xox[abpr]-|AKIA|ASIA|eyJ)")
 RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9_\-+/=.~]{24,}$")
 

@@ -148,6 +148,8 @@ class _Setter:
         if name in ids:
             position = ids.index(name)
             return position, kinds[position]
+        if name.isdigit():
+            raise self.fail(("steps", int(name)), f"no step [{name}]", f"the recipe has {len(items)} steps, [0] to [{len(items) - 1}]")
         matches = [i for i, kind in enumerate(kinds) if kind == name]
         if len(matches) == 1:
             return matches[0], name

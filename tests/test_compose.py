@@ -9,6 +9,8 @@ import sys
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compiler.pipeline import compile_file, compile_variants
 
@@ -209,3 +211,38 @@ def test_secret_detection(name, value, secret):
     from compiler.masking import is_secret
 
     assert is_secret(name, value) is secret
+
+
+def test_pwd_is_a_path_not_a_secret():
+    from compiler.masking import is_secret
+
+    assert not is_secret("PWD", "/home/me/work")
+
+
+names = st.text(alphabet="abcde", min_size=1, max_size=3)
+trees = st.recursive(st.one_of(st.integers(), st.text(max_size=3), st.lists(st.integers(), max_size=2)),
+                     lambda inner: st.dictionaries(names, inner, max_size=4), max_leaves=12)
+
+
+def _node(value):
+    from compiler.loader import Position
+    from compiler.located import from_value
+
+    return from_value(value, "f.yaml", Position(1, 1))
+
+
+@given(st.dictionaries(names, trees, max_size=4), st.dictionaries(names, trees, max_size=4))
+def test_merge_is_a_deep_merge_where_the_overlay_wins(base, over):
+    from compiler.compose import merge
+    from compiler.located import plain
+
+    merged = plain(merge(_node(base), _node(over)))
+    assert set(merged) == set(base) | set(over)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            assert plain(merge(_node(base[key]), _node(value))) == merged[key]
+        else:
+            assert merged[key] == value  # scalars and lists from the overlay replace the base's
+    for key in set(base) - set(over):
+        assert merged[key] == base[key]
+    assert plain(merge(_node(base), _node({}))) == base
