@@ -202,6 +202,9 @@ def compose(
     errors: list[Diagnostic] = []
     _apply_variant(root, variant, errors)
     errors += apply_sets(root, sets)
+    for key in ("extends", "variants"):  # read from the files already; one set later would do nothing
+        if key in root.value:
+            errors.append(_error(root.value[key], (key,), f"'{key}' cannot be set by a variant or --set", "put it at the top of a recipe file", at_key=True))
     found = interpolate(root, os.environ if env is None else env)
     errors += found.errors
     if errors:

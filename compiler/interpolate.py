@@ -61,6 +61,8 @@ class _Interpolator:
                 if source == "var":
                     found = copy.deepcopy(self.var(ref, node, path))
                     found.key_pos = node.key_pos
+                    if ("vars", ref) in self.out.from_env:  # still text from the environment: typed later, here
+                        self.out.from_env[path] = self.out.from_env[("vars", ref)]
                     return found
                 value = self.env_value(ref, node, path)
                 self.out.from_env[path] = ref.split(":-", 1)[0]

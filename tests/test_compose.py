@@ -125,6 +125,12 @@ def test_env_and_var_references_with_defaults_types_and_missing_names(tmp_path):
     assert [e[3:] for e in errors(compile_file(typo))] == [("steps[0].lora.r", "unknown variable 'rnk'", "did you mean 'rank'?")]
 
 
+def test_a_var_taken_from_the_environment_is_typed_where_it_is_used(tmp_path):
+    recipe = write(tmp_path, "r.yaml", BASE.replace("max_steps: 4", "max_steps: '${var:steps}'") + "vars:\n  steps: ${env:STEPS:-5}\n")
+    assert compile_file(recipe, env={}).workflow["passes"]["train"]["training_args"]["max_steps"] == 5
+    assert compile_file(recipe, env={"STEPS": "7"}).workflow["passes"]["train"]["training_args"]["max_steps"] == 7
+
+
 def test_escaped_references_stay_literal(tmp_path):
     recipe = write(tmp_path, "r.yaml", BASE.replace('"{prompt} {response}"', '"$${env:HOME} {prompt}"'))
     result = compile_file(recipe, env={})
@@ -156,6 +162,15 @@ def test_a_wrongly_typed_set_value_is_located_at_the_override(tmp_path):
     result = compile_file(write(tmp_path, "r.yaml", BASE), sets=["steps.train.r=abc"])
     assert [(d.file, d.dotted_path, d.message) for d in result.diagnostics.errors] == [
         ("--set steps.train.r=abc", "steps[0].lora.r", "wrong type: got a string 'abc'")
+    ]
+
+
+def test_extends_and_variants_cannot_come_from_a_variant_or_the_command_line(tmp_path):
+    recipe = write(tmp_path, "r.yaml", BASE + "variants:\n  a: {extends: other.yaml}\n")
+    result = compile_file(recipe, variant="a", sets=["variants.b.name=x"])
+    assert sorted((d.file.rsplit("/", 1)[-1], d.dotted_path, d.message) for d in result.diagnostics.errors) == [
+        ("--set variants.b.name=x", "variants", "'variants' cannot be set by a variant or --set"),
+        ("r.yaml", "extends", "'extends' cannot be set by a variant or --set"),
     ]
 
 
