@@ -164,3 +164,22 @@ def test_validate_checks_every_variant_and_reports_a_problem_once(orc_cmd, tmp_p
     assert run_orc(orc_cmd, "validate", "examples/family/travel.yaml", "--variant", "cuda").returncode == 0
     typo = run_orc(orc_cmd, "validate", "examples/family/travel.yaml", "--variant", "cdua")
     assert typo.returncode == 1 and "unknown variant 'cdua' (did you mean 'cuda'?)" in typo.stderr
+
+
+def test_the_recipe_schema_accepts_composed_recipes_and_still_flags_mistakes():
+    import jsonschema
+
+    from compiler.loader import load_file, load_text
+
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "schemas" / "recipe.schema.json").read_text()))
+    for recipe in sorted(FAMILY.glob("*.yaml")) + sorted((ROOT / "recipes").glob("*.yaml")):
+        assert list(validator.iter_errors(load_file(recipe).data)) == [], recipe.name
+
+    def flagged(text):
+        return sorted(".".join(map(str, e.absolute_path)) for e in validator.iter_errors(load_text(text).data))
+
+    assert flagged("extends: base.yaml\nsteps: [{lora: {id: train, r: '${var:rank}'}}]\n") == []  # partial, with a reference
+    assert flagged("extends: base.yaml\ntarget: {devise: cpu}\n") == ["target"]  # unknown key in a partial recipe
+    assert flagged("extends: base.yaml\nsteps: [{lora: {r: eight}}]\n") == ["steps.0.lora"]  # anyOf [step, null] reports here
+    assert flagged("extends: base.yaml\nvariants: {cpu: {target: {device: tpu}}}\n") == ["variants.cpu.target.device"]
+    assert flagged("name: x\nsteps: [{merge_adapters: {}}]\n") == [""]  # no extends: model is required
