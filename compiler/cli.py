@@ -153,19 +153,29 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .pipeline import compile_file
     from .report import render
 
-    if (args.new is None) == (args.rev is None):
-        print("orc diff: give two recipes, or one recipe and --rev REV", file=sys.stderr)
+    if (args.new is None) == (args.rev is None) and not (args.new is None and args.variant and len(args.variant) == 2):
+        print("orc diff: give two recipes, one recipe and --rev REV, or one recipe and two --variant", file=sys.stderr)
         return EXIT_USAGE
-    options = {"sets": args.set, "variant": args.variant}
+    variants = args.variant or [None]
+    if len(variants) > 2:
+        print("orc diff: --variant at most twice (the old side's, then the new side's)", file=sys.stderr)
+        return EXIT_USAGE
+    old_variant, new_variant = variants[0], variants[-1]
     if args.rev is not None:
         problem = diff.rev_problem(args.old, args.rev)
         if problem:
             print(f"orc diff: {problem}", file=sys.stderr)
             return EXIT_USAGE
-        old = compile_file(args.old, reader=diff.git_reader(args.rev), **options)
-        new, names = compile_file(args.old, **options), (f"{args.old}@{args.rev}", args.old)
+        old = compile_file(args.old, sets=args.set, variant=old_variant, reader=diff.git_reader(args.rev))
+        new_file, names = args.old, [f"{args.old}@{args.rev}", args.old]
+    elif args.new is None and len(variants) == 2:  # two variants of one recipe
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.old, [args.old, args.old]
     else:
-        old, new, names = compile_file(args.old, **options), compile_file(args.new, **options), (args.old, args.new)
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.new, [args.old, args.new]
+    new = compile_file(new_file, sets=args.set, variant=new_variant)
+    names = [name + (f" --variant {v}" if v and len(variants) == 2 else "") for name, v in zip(names, (old_variant, new_variant))]
     problems = old.diagnostics.items + new.diagnostics.items
     if problems:
         print(render(problems), file=sys.stderr)
@@ -266,7 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("old", help="a recipe (the old side)")
     p.add_argument("new", nargs="?", help="another recipe (the new side)")
     p.add_argument("--rev", help="compare the recipe at this git revision (old) with the working tree (new)")
-    composing(p, "the variant to compare")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value on both sides (repeatable)")
+    p.add_argument("--variant", action="append", help="the variant to compare; twice: the old side's, then the new side's")
 
     p = command("new", cmd_new, "Start a new recipe from a ready one.")
     p.add_argument("name", help="the recipe's name (lower-case letters, digits, dashes); writes NAME.yaml")

@@ -183,3 +183,12 @@ def test_the_recipe_schema_accepts_composed_recipes_and_still_flags_mistakes():
     assert flagged("extends: base.yaml\nsteps: [{lora: {r: eight}}]\n") == ["steps.0.lora"]  # anyOf [step, null] reports here
     assert flagged("extends: base.yaml\nvariants: {cpu: {target: {device: tpu}}}\n") == ["variants.cpu.target.device"]
     assert flagged("name: x\nsteps: [{merge_adapters: {}}]\n") == [""]  # no extends: model is required
+
+
+def test_diff_of_two_variants_of_one_recipe(orc_cmd):
+    shown = run_orc(orc_cmd, "diff", "examples/family/travel.yaml", "--variant", "cpu", "--variant", "cuda")
+    assert shown.returncode == 1, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[:2] == ["--- examples/family/travel.yaml --variant cpu", "+++ examples/family/travel.yaml --variant cuda"]
+    assert '~ passes.build.precision: "int4" -> "fp16"' in lines and lines[-1] == "6 fields differ"
+    assert run_orc(orc_cmd, "diff", "examples/family/travel.yaml").returncode == 2
