@@ -215,6 +215,16 @@ class Recipe(Strict):
     steps: list[StepItem] = Field(..., min_length=1, description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
     output: Output = Field(default_factory=Output, description="Where outputs and Olive's cache go.")
     engine: Engine = Field(default_factory=Engine, description="Olive engine options.")
+    # Composition (compiler/compose.py resolves these before validation; declared here for editors).
+    extends: Optional[Union[StrictStr, list[StrictStr]]] = Field(
+        None, description="Base recipe(s) to build on, relative to this file: mappings merge, lists are replaced, steps merge by `id:`.", examples=["base.yaml"]
+    )
+    vars: dict[StrictStr, Any] = Field(default_factory=dict, description="Values that strings refer to as ${var:name}.", examples=[{"data_dir": "../data"}])
+    variants: dict[StrictStr, dict[StrictStr, Any]] = Field(
+        default_factory=dict,
+        description="Named sets of recipe settings merged on top (`orc compile --variant NAME` or `--all-variants`).",
+        examples=[{"cpu": {"target": {"device": "cpu"}}, "cuda": {"target": {"device": "gpu"}}}],
+    )
 
     @property
     def steps_with_kinds(self) -> list[tuple[str, StepBase]]:
