@@ -66,7 +66,11 @@ def can_submit() -> str:
     import os
     from importlib.util import find_spec
 
-    if find_spec("azure.ai.ml") is None or find_spec("azure.identity") is None:
+    try:
+        missing = find_spec("azure.ai.ml") is None or find_spec("azure.identity") is None
+    except ModuleNotFoundError:  # find_spec imports the parent package: no `azure` at all
+        missing = True
+    if missing:
         return "azure-ai-ml and azure-identity are not installed (pip install azure-ai-ml azure-identity)"
     if not any(os.environ.get(name) for name in CREDENTIAL_VARIABLES):
         return "no Azure credentials in the environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET or a managed identity)"

@@ -32,7 +32,7 @@ def _expand(patterns: Sequence[str]) -> list[Path]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .pipeline import compile_file
+    from .pipeline import compile_variants
     from .report import render, summary
 
     files = _expand(args.paths)
@@ -41,7 +41,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     diagnostics = []
     for file in files:
-        diagnostics += compile_file(file, olive=args.olive).diagnostics.items
+        for result in compile_variants(file, [args.variant] if args.variant else None, olive=args.olive, sets=args.set):
+            diagnostics += [d for d in result.diagnostics.items if d not in diagnostics]  # variants share their base's problems
     errors = [d for d in diagnostics if d.severity == "error" or args.strict]
     text = render(diagnostics, args.format)
     if text:
@@ -52,20 +53,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from .pipeline import compile_file, write_result
+    from .pipeline import compile_variants, write_result
     from .report import render
 
-    result = compile_file(args.recipe, olive=args.olive)
-    if result.diagnostics.items:
-        print(render(result.diagnostics), file=sys.stderr)
-    if not result.ok:
-        return EXIT_ERRORS
+    results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
+    diagnostics = [d for result in results for d in result.diagnostics.items]
+    if diagnostics:
+        print(render(dict.fromkeys(diagnostics)), file=sys.stderr)
+    if not all(result.ok for result in results):
+        return EXIT_ERRORS  # nothing is written unless every variant compiles
     if args.output is None:
-        sys.stdout.write(result.text)
+        if len(results) > 1:
+            print("orc compile: --all-variants writes one file per variant: give -o FOLDER or -o FILE.json", file=sys.stderr)
+            return EXIT_USAGE
+        sys.stdout.write(results[0].masked_text)
         return EXIT_OK
-    for path in write_result(result, Path(args.output)):
-        print(f"wrote {path}", file=sys.stderr)
+    for result in results:
+        output = variant_output(Path(args.output), result) if len(results) > 1 else Path(args.output)
+        for path in write_result(result, output):
+            print(f"wrote {path}", file=sys.stderr)
+        if args.print:
+            sys.stdout.write(result.masked_text)
     return EXIT_OK
+
+
+def variant_output(output: Path, result) -> Path:
+    """-o FILE.json -> FILE.VARIANT.json; -o FOLDER -> FOLDER/WORKFLOW-NAME.json (the name includes the variant)."""
+    if output.suffix == ".json":
+        return output.with_name(f"{output.stem}.{result.variant}.json")
+    return output / f"{result.workflow['workflow_id']}.json"
 
 
 def cmd_compile_and_run(args: argparse.Namespace) -> int:
@@ -73,7 +89,7 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     from .report import render
     from .run import default_progress, run_workflow
 
-    result = compile_file(args.recipe)
+    result = compile_file(args.recipe, sets=args.set, variant=args.variant)
     if result.diagnostics.items:
         print(render(result.diagnostics), file=sys.stderr)
     if not result.ok:
@@ -82,7 +98,7 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     if result.recipe.target.system == "azureml":
         return _run_on_azureml(result, args)
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
-    recipe_files = sorted({Path(result.file), *map(Path, result.document.origins.values())})
+    recipe_files = sorted({Path(result.file), *(Path(p) for p in result.document.origins.values() if Path(p).is_file())})
     outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
     return outcome.exit_code
 
@@ -103,6 +119,85 @@ def _run_on_azureml(result, args: argparse.Namespace) -> int:
         print(f"orc: submit it with:\n  {command}", file=sys.stderr)
         return EXIT_OK if args.dry_run else EXIT_NOT_RUN
     return azureml.submit(recipe, str(spec), str(output), lambda text: print(text, file=sys.stderr))
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from . import explain
+    from .masking import mask
+    from .pipeline import compile_variants
+    from .report import render
+
+    results = compile_variants(args.recipe, [args.variant] if args.variant else None, sets=args.set)
+    diagnostics = [d for result in results for d in result.diagnostics.items]
+    if diagnostics:
+        print(render(dict.fromkeys(diagnostics)), file=sys.stderr)
+    shown = []
+    for result in results:
+        if result.recipe is None or result.document is None:
+            continue
+        sources = list(dict.fromkeys([*result.document.origins.values(), result.file]))
+        if args.format == "mermaid":
+            shown.append(explain.mermaid(result.recipe))
+        elif args.format == "json":
+            shown.append(explain.as_json(result.recipe, sources, result.variant))
+        else:
+            shown.append(explain.table(result.recipe, sources, result.variant))
+    secrets = {k: v for result in results for k, v in result.secrets.items()}
+    sys.stdout.write(mask("\n".join(shown), secrets))
+    return EXIT_OK if all(result.ok for result in results) else EXIT_ERRORS
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import diff
+    from .masking import mask
+    from .pipeline import compile_file
+    from .report import render
+
+    if (args.new is None) == (args.rev is None) and not (args.new is None and args.variant and len(args.variant) == 2):
+        print("orc diff: give two recipes, one recipe and --rev REV, or one recipe and two --variant", file=sys.stderr)
+        return EXIT_USAGE
+    variants = args.variant or [None]
+    if len(variants) > 2:
+        print("orc diff: --variant at most twice (the old side's, then the new side's)", file=sys.stderr)
+        return EXIT_USAGE
+    old_variant, new_variant = variants[0], variants[-1]
+    if args.rev is not None:
+        problem = diff.rev_problem(args.old, args.rev)
+        if problem:
+            print(f"orc diff: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        old = compile_file(args.old, sets=args.set, variant=old_variant, reader=diff.git_reader(args.rev))
+        new_file, names = args.old, [f"{args.old}@{args.rev}", args.old]
+    elif args.new is None and len(variants) == 2:  # two variants of one recipe
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.old, [args.old, args.old]
+    else:
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.new, [args.old, args.new]
+    new = compile_file(new_file, sets=args.set, variant=new_variant)
+    names = [name + (f" --variant {v}" if v and len(variants) == 2 else "") for name, v in zip(names, (old_variant, new_variant))]
+    problems = old.diagnostics.items + new.diagnostics.items
+    if problems:
+        print(render(problems), file=sys.stderr)
+    if not (old.ok and new.ok):
+        return 2  # as diff(1): trouble
+    found = diff.changes(old.workflow, new.workflow)
+    sys.stdout.write(mask(diff.render(found, *names), {**old.secrets, **new.secrets}))
+    return 1 if found else EXIT_OK  # as diff(1): 1 when they differ
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .diagnostics import OrcError
+    from .report import render
+    from .scaffold import new_recipe
+
+    try:
+        path = new_recipe(args.template, args.name, Path(args.dir), force=args.force)
+    except OrcError as exc:
+        print(render(exc.diagnostics), file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_try(args: argparse.Namespace) -> int:
@@ -195,24 +290,51 @@ def _parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def composing(p: argparse.ArgumentParser, variant_help: str) -> None:
+        p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a recipe value, e.g. steps.lora.training.max_steps=10 (repeatable)")
+        p.add_argument("--variant", help=variant_help)
+
     p = command("validate", cmd_validate, "Check recipes (files, folders or globs) and report every problem.")
     p.add_argument("paths", nargs="+", help="recipe files, folders or globs")
     p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+    composing(p, "check only this variant (default: every variant)")
 
     p = command("compile", cmd_compile, "Compile a recipe into an Olive workflow JSON.")
     p.add_argument("recipe")
-    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout)")
+    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout, secrets masked)")
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+    p.add_argument("--print", action="store_true", help="with -o, also print the workflow (secrets masked)")
+    composing(p, "the variant to compile")
+    p.add_argument("--all-variants", action="store_true", help="compile every variant: -o FILE.json gives FILE.VARIANT.json, -o FOLDER one file per workflow name")
 
     p = command("compile-and-run", cmd_compile_and_run, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
     p.add_argument("recipe")
     p.add_argument("--force", action="store_true", help="run even when the output is up to date")
     p.add_argument("--dry-run", action="store_true", help="print the olive command and the compiled config path, run nothing")
+    composing(p, "the variant to run")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
     noise.add_argument("-v", "--verbose", action="store_true", help="pass Olive's log through")
+
+    p = command("explain", cmd_explain, "Show the pipeline after all merging: steps, Olive passes, model forms, devices, data.")
+    p.add_argument("recipe")
+    p.add_argument("--format", choices=["text", "mermaid", "json"], default="text", help="a table, a Mermaid flowchart, or JSON")
+    composing(p, "explain only this variant (default: every variant)")
+
+    p = command("diff", cmd_diff, "Show how the compiled workflows of two recipes (or one recipe and a git revision) differ, by field.")
+    p.add_argument("old", help="a recipe (the old side)")
+    p.add_argument("new", nargs="?", help="another recipe (the new side)")
+    p.add_argument("--rev", help="compare the recipe at this git revision (old) with the working tree (new)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value on both sides (repeatable)")
+    p.add_argument("--variant", action="append", help="the variant to compare; twice: the old side's, then the new side's")
+
+    p = command("new", cmd_new, "Start a new recipe from a ready one.")
+    p.add_argument("name", help="the recipe's name (lower-case letters, digits, dashes); writes NAME.yaml")
+    p.add_argument("--from", dest="template", required=True, help="lab-travel, qlora-classification or tiny-cpu")
+    p.add_argument("-d", "--dir", default=".", help="the folder to write it in (default: here)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p = command("try", cmd_try, "Generate text with a built model through onnxruntime-genai, streaming tokens.")
     p.add_argument("model", help="the output folder of a run (holds genai_config.json)")

@@ -63,6 +63,8 @@ class Document:
     keys: dict[Path_, Position] = field(default_factory=dict)
     # For values merged in from other files (see compose.py): path -> file it came from.
     origins: dict[Path_, str] = field(default_factory=dict)
+    # Secret values that came from the environment (value -> variable name): masked whenever printed.
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def locate(self, path: Path_, *, key: bool = False) -> tuple[str, Position]:
         """The file and position of `path`, falling back to the nearest parent that exists."""
@@ -233,6 +235,11 @@ def load_file(path: Path | str) -> Document:
         raise OrcError([Diagnostic("file not found", name, code="io")]) from None
     except OSError as exc:
         raise OrcError([Diagnostic(f"cannot read file: {exc.strerror}", name, code="io")]) from None
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str) -> Document:
+    """Decode and parse a recipe's bytes (from a file, or from git for `orc diff --rev`)."""
     if len(raw) > MAX_BYTES:
         raise OrcError([Diagnostic(f"file is {len(raw)} bytes, over the {MAX_BYTES} byte limit for a recipe", name, code="too_large")])
     try:

@@ -9,13 +9,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from dataclasses import replace
+from typing import Any, Mapping, Sequence
 
 from . import azureml, passthrough
 from .checks import run_checks
+from .compose import Reader, compose, load_composed_tree, read_disk, variant_names
 from .context import build_context
 from .diagnostics import Diagnostic, Diagnostics, OrcError
-from .loader import Document, load_file
+from .loader import Document
+from .masking import mask
 from .olive_check import run_config_errors, schema_errors
 from .parse import parse_recipe
 from .recipe import Recipe
@@ -29,6 +32,7 @@ class Result:
     recipe: Recipe | None = None
     document: Document | None = None
     workflow: dict[str, Any] | None = None
+    variant: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -40,19 +44,53 @@ class Result:
         return dump_workflow(self.workflow)
 
     @property
+    def secrets(self) -> dict[str, str]:
+        return self.document.secrets if self.document is not None else {}
+
+    @property
+    def masked_text(self) -> str:
+        """The workflow as it may be printed: values of secret environment variables masked."""
+        return mask(self.text, self.secrets)
+
+    @property
     def base_dir(self) -> Path:
         return Path(self.file).resolve().parent
 
 
-def compile_file(path: Path | str, *, olive: bool = False) -> Result:
-    """Compile a recipe file; every problem found ends up in result.diagnostics (nothing raises)."""
-    result = Result(file=str(path))
+def compile_file(
+    path: Path | str,
+    *,
+    olive: bool = False,
+    sets: Sequence[str] = (),
+    variant: str | None = None,
+    env: Mapping[str, str] | None = None,
+    reader: Reader = read_disk,
+) -> Result:
+    """Compile a recipe file (its bases, the variant, overrides and references composed first);
+    every problem found ends up in result.diagnostics (nothing raises)."""
+    result = Result(file=str(path), variant=variant)
     try:
-        result.document = load_file(path)
+        result.document = compose(str(path), sets=sets, variant=variant, env=env, reader=reader)
     except OrcError as exc:
         result.diagnostics.extend(exc.diagnostics)
         return result
-    return compile_document(result.document, result, olive=olive)
+    compile_document(result.document, result, olive=olive)
+    if result.secrets:  # error messages quote values: never a secret's
+        result.diagnostics.items = [
+            replace(d, message=mask(d.message, result.secrets), hint=mask(d.hint, result.secrets)) for d in result.diagnostics.items
+        ]
+    return result
+
+
+def compile_variants(path: Path | str, variants: Sequence[str] | None = None, **options: Any) -> list[Result]:
+    """One result per variant: the named ones, or every variant of the recipe when `variants` is None
+    (a recipe without variants gives its one result)."""
+    if variants is None:
+        try:
+            variants = variant_names(load_composed_tree(str(path), options.get("reader", read_disk))) or [None]  # type: ignore[list-item]
+        except OrcError:
+            variants = [None]  # type: ignore[list-item]  # compile_file reports the problem
+    return [compile_file(path, variant=name, **options) for name in variants]
 
 
 def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:
@@ -92,6 +130,10 @@ def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
         raise
 
 
+def holds_secret(text: str, secrets: Mapping[str, str]) -> bool:
+    return mask(text, secrets) != text
+
+
 def companion_path(output: Path, suffix: str) -> Path:
     stem = output.name[: -len(".json")] if output.name.endswith(".json") else output.name
     return output.with_name(stem + suffix)
@@ -102,7 +144,7 @@ def write_result(result: Result, output: Path) -> list[Path]:
     if not result.ok or result.workflow is None or result.recipe is None:
         raise ValueError("refusing to write a workflow that has errors")
     written = [output]
-    write_atomic(output, result.text)
+    write_atomic(output, result.text, private=holds_secret(result.text, result.secrets))
     if result.recipe.target.system == "azureml":
         spec = companion_path(output, azureml.SUFFIX)
         # Upload the smallest folder that holds the recipe and every local file it names.
@@ -113,6 +155,7 @@ def write_result(result: Result, output: Path) -> list[Path]:
         code = Path(os.path.commonpath([p.resolve() for p in local]))
         code_dir = os.path.relpath(code, output.resolve().parent)
         workdir = os.path.relpath(base, code)
-        write_atomic(spec, azureml.job_spec_text(recipe, output.name, code_dir, workdir))
+        spec_text = azureml.job_spec_text(recipe, output.name, code_dir, workdir)
+        write_atomic(spec, spec_text, private=holds_secret(spec_text, result.secrets))
         written.append(spec)
     return written

@@ -254,7 +254,14 @@ class Evaluate(Strict):
 class Recipe(Strict):
     """An orc recipe: a model, datasets, a target, and ordered steps that compile to an Olive workflow."""
 
-    model_config = ConfigDict(title="orc recipe", json_schema_extra={"$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json"})
+    model_config = ConfigDict(
+        title="orc recipe",
+        json_schema_extra={
+            "$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json",
+            # the input model: `model:`, or an Olive model config under `olive:` (see _has_input_model)
+            "anyOf": [{"required": ["model"]}, {"required": ["olive"], "properties": {"olive": {"required": ["input_model"]}}}],
+        },
+    )
 
     name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
     description: StrictStr = Field("", description="What the recipe does, in a sentence.")
@@ -264,6 +271,16 @@ class Recipe(Strict):
     steps: list[StepItem] = Field(..., min_length=1, description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
     output: Output = Field(default_factory=Output, description="Where outputs and Olive's cache go.")
     engine: Engine = Field(default_factory=Engine, description="Olive engine options.")
+    # Composition (compiler/compose.py resolves these before validation; declared here for editors).
+    extends: Optional[Union[StrictStr, list[StrictStr]]] = Field(
+        None, description="Base recipe(s) to build on, relative to this file: mappings merge, lists are replaced, steps merge by `id:`.", examples=["base.yaml"]
+    )
+    vars: dict[StrictStr, Any] = Field(default_factory=dict, description="Values that strings refer to as ${var:name}.", examples=[{"data_dir": "../data"}])
+    variants: dict[StrictStr, dict[StrictStr, Any]] = Field(
+        default_factory=dict,
+        description="Named sets of recipe settings merged on top (`orc compile --variant NAME` or `--all-variants`).",
+        examples=[{"cpu": {"target": {"device": "cpu"}}, "cuda": {"target": {"device": "gpu"}}}],
+    )
     evaluate: Optional[Evaluate] = Field(None, description="The metrics Olive measures on the models it builds.")
     olive: dict[StrictStr, Any] = Field(
         default_factory=dict,

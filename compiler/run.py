@@ -22,7 +22,7 @@ from typing import Any, Callable, TextIO
 from . import manifest
 from .model_check import ModelReport, check_model
 from .olive_log import OliveLog
-from .pipeline import Result, write_atomic
+from .pipeline import Result, holds_secret, write_atomic
 from .progress import Progress
 
 # Olive waits on unreachable telemetry without these; HF_HUB_OFFLINE is added when nothing needs the hub.
@@ -102,7 +102,8 @@ def run_workflow(
         progress.say(f"up to date: {paths.output} (recipe, data and config unchanged; --force runs again)")
         return RunOutcome(0, "up to date", skipped=True, paths=paths)
 
-    write_atomic(paths.workflow, json.dumps(workflow, indent=2, ensure_ascii=False) + "\n")
+    workflow_text = json.dumps(workflow, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(paths.workflow, workflow_text, private=holds_secret(workflow_text, result.secrets))
     shutil.rmtree(paths.staging, ignore_errors=True)
     started = datetime.now(timezone.utc)
     step_ids = list(result.workflow["passes"])

@@ -13,7 +13,9 @@ RECIPE_SCHEMA_FILE = SCHEMAS_DIR / "recipe.schema.json"
 def recipe_schema() -> dict:
     from .recipe import Recipe
 
-    schema = Recipe.model_json_schema(by_alias=True)
+    from .schema_compose import composable
+
+    schema = composable(Recipe.model_json_schema(by_alias=True))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 

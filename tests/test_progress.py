@@ -1,0 +1,48 @@
+"""What a person sees during a run, in each mode, from a fixed stream of Olive lines and a fake clock."""
+
+import io
+
+from compiler.olive_log import OliveLog
+from compiler.progress import Progress
+from compiler.run import RunOutcome, RunPaths
+
+from .test_olive_log import END_LORA, RUN_LORA, T
+
+LINES = [RUN_LORA, "{'loss': '6.274', 'epoch': '0.03'}", "{'train_loss': '6.252', 'epoch': '0.129'}", END_LORA]
+
+
+def _show(mode: str, exit_code: int = 0) -> str:
+    out, ticks = io.StringIO(), iter(range(100))
+    progress = Progress(mode, out, lambda: float(next(ticks)))
+    log = OliveLog(["lora"])
+    progress.begin("tiny", [("lora", "LoRA")])
+    for line in LINES:
+        progress.event(log, line, log.feed(line))
+    rows = [{"id": "lora", "status": log.steps["lora"].status, "seconds": progress.durations["lora"], "model_bytes": 35123}]
+    paths = RunPaths(__import__("pathlib").Path("/out/model"))
+    progress.summary(rows, RunOutcome(exit_code, "succeeded" if exit_code == 0 else "step 'lora' failed: KeyError: 'x'"), paths)
+    return out.getvalue()
+
+
+def test_normal_mode_shows_steps_by_our_names_losses_and_the_table():
+    text = _show("normal")
+    assert "orc: running tiny: lora" in text
+    assert "[1/1] lora (LoRA) running..." in text
+    assert "[1/1] lora (LoRA) loss at log 1: 6.2740" in text
+    assert "[1/1] lora (LoRA) train loss: 6.2520" in text
+    assert "[1/1] lora (LoRA) succeeded in 3.0 s" in text
+    assert "lora  LoRA  succeeded  3.0 s  34.3 KB" in text
+    assert "final model: /out/model" in text and "manifest: /out/model.manifest.json" in text
+    assert T not in text, "Olive's own lines stay in the log file"
+
+
+def test_quiet_mode_prints_only_the_result():
+    assert _show("quiet") == "final model: /out/model\n"
+    failed = _show("quiet", exit_code=1)
+    assert failed.splitlines() == ["orc: run failed: step 'lora' failed: KeyError: 'x'", "orc: full Olive log: /out/model.olive.log"]
+
+
+def test_verbose_mode_passes_olive_lines_through():
+    text = _show("verbose")
+    assert f"  | {RUN_LORA}" in text and f"  | {END_LORA}" in text
+    assert "[1/1] lora (LoRA) succeeded" in text
