@@ -271,3 +271,14 @@ def test_lab_dataset_becomes_a_typed_dataset_when_its_file_is_there(tmp_path):
     workflow = compile_text(imported.text, tmp_path / "lab.yaml")
     expected = {k: v for k, v in config["data_configs"][0].items() if v != {}}  # an empty component config is Olive's default
     assert workflow["data_configs"] == [expected]
+
+
+def test_explain_names_an_olive_input_model(tmp_path):
+    from compiler.explain import table
+
+    text = "name: r\nsteps:\n  - pass: {type: OnnxQuantization}\nolive:\n  input_model: {type: ONNXModel, model_path: model.onnx}\n"
+    result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
+    assert result.ok, [str(d) for d in result.diagnostics]
+    shown = table(result.recipe, [str(tmp_path / "r.yaml")])
+    assert "model:   ONNXModel model.onnx (ONNX)" in shown
+    assert result.workflow["input_model"] == {"type": "ONNXModel", "model_path": "model.onnx"}
