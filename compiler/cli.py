@@ -238,6 +238,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     source = Path(args.config)
     output = Path(args.output) if args.output else None
+    if output is not None and output.resolve() == source.resolve():
+        print(f"orc import: {output} is the config itself: write the recipe to another file", file=sys.stderr)
+        return EXIT_USAGE
     try:
         imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))
     except (OSError, ValueError) as exc:

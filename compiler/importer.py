@@ -78,9 +78,9 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def import_file(path: Path, output: Path | None = None) -> Imported:
-    """Import `path` as a recipe to be written at `output` (default: beside the config)."""
+    """Import `path` as a recipe to be written at `output` (default: beside the config, as NAME.recipe.yaml)."""
     path = Path(path)
-    output = Path(output) if output else path.with_suffix(".yaml")
+    output = Path(output) if output else path.with_name(path.stem + ".recipe.yaml")
     return import_config(read_config(path), path, output)
 
 

@@ -282,3 +282,11 @@ def test_explain_names_an_olive_input_model(tmp_path):
     shown = table(result.recipe, [str(tmp_path / "r.yaml")])
     assert "model:   ONNXModel model.onnx (ONNX)" in shown
     assert result.workflow["input_model"] == {"type": "ONNXModel", "model_path": "model.onnx"}
+
+
+def test_cli_import_never_writes_over_the_config(tmp_path):
+    config = tmp_path / "w.yaml"
+    original = "input_model: {type: HfModel, model_path: org/m}\npasses: {c: {type: OnnxConversion}}\n"
+    config.write_text(original)
+    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config), "-o", str(config)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "is the config itself" in proc.stderr and config.read_text() == original
