@@ -270,12 +270,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_check(folder: Path) -> int:
-    from .import_check import check_folder, summary, table
+    from .import_check import check_config, check_folder, summary, table
 
-    if not folder.is_dir():
-        print(f"orc import --check: {folder} is not a folder", file=sys.stderr)
+    if folder.is_file():
+        try:
+            rows = [check_config(folder, folder.parent)]
+        except (OSError, ValueError) as exc:
+            print(f"orc import --check: {exc}", file=sys.stderr)
+            return EXIT_ERRORS
+    elif folder.is_dir():
+        rows = check_folder(folder)
+    else:
+        print(f"orc import --check: {folder} is neither a config nor a folder", file=sys.stderr)
         return EXIT_USAGE
-    rows = check_folder(folder)
     if not rows:
         print(f"orc import --check: no Olive workflow configs under {folder}", file=sys.stderr)
         return EXIT_USAGE
@@ -351,9 +358,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
 
     p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
-    p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: a folder of them)")
+    p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: it, or a folder of them)")
     p.add_argument("-o", "--output", help="the recipe to write (default: print it); its paths are relative to its folder (printed: to the current folder)")
-    p.add_argument("--check", action="store_true", help="import every config in the folder, compile it back and compare with Olive's RunConfig (imports Olive)")
+    p.add_argument("--check", action="store_true", help="import the config (or every config in the folder), compile it back and compare both through Olive's RunConfig; write nothing")
 
     p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
     p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -122,7 +123,10 @@ def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool 
                     target.touch()
             _register_stub_components(workflow)
         saved = sys.modules.get("evaluate")
+        olive_logger = logging.getLogger("olive")
+        level = olive_logger.level
         try:
+            olive_logger.setLevel(logging.ERROR)  # Olive warns on every older field; the caller reports differences itself
             os.chdir(work)
             sys.modules["evaluate"] = _offline_evaluate()
             parsed = RunConfig.parse_file_or_obj(copy.deepcopy(workflow))
@@ -132,6 +136,7 @@ def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool 
             return result
         finally:
             os.chdir(cwd)
+            olive_logger.setLevel(level)
             if saved is None:
                 sys.modules.pop("evaluate", None)
             else:

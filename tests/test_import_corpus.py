@@ -141,3 +141,13 @@ def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
     assert differences(original.data, compiled.data) == []
     recipe = (tmp_path / "recipe.yaml").read_text()
     assert ("datasets:\n  train_data:" in recipe) == (name == "02_finetune_lora")
+
+
+def test_cli_check_of_one_older_config_says_it_was_modernised():
+    proc = subprocess.run(
+        [sys.executable, "-m", "compiler", "import", "--check", str(CORPUS / "phi3cookbook" / "code" / "04.Finetuning" / "olive-ort-example" / "phrase-classification.json")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stderr == ""
+    row = proc.stdout.splitlines()[1]
+    assert row.split()[:4] == ["phrase-classification.json", "yes", "yes", "(modernised)"] and "passes.lora.eval_dataset_size" in row
