@@ -124,9 +124,11 @@ def test_legacy_engine_block_and_hf_config_are_rewritten():
         "input_model": {"type": "PyTorchModel", "config": {"hf_config": {"model_name": "org/m", "task": "text-generation", "model_loading_args": {"trust_remote_code": True}}}},
         "systems": {"aml": {"type": "AzureML", "config": {"aml_compute": "c"}}, "local": {"type": "LocalSystem", "config": {"accelerators": [{"device": "gpu"}]}}},
         "passes": {"q": {"type": "OrtPerfTuning", "config": {"enable_cuda_graph": True}, "disable_search": True}},
-        "engine": {"host": "aml", "target": "local", "execution_providers": ["CUDAExecutionProvider"], "azureml_client": {"subscription_id": "s", "key": "hush"}},
-    }
+        "engine": {"host": "aml", "target": "local", "execution_providers": ["CUDAExecutionProvider"], "azureml_client": {"subscription_id": "s", "key": "hush"},
+                   "search_strategy": {"execution_order": "joint", "search_algorithm": "exhaustive"}},
+    }  # fmt: skip
     modern, notes = modernise(config)
+    assert modern["search_strategy"] == {"execution_order": "joint", "sampler": "sequential"}
     assert modern["input_model"] == {"type": "HfModel", "model_path": "org/m", "task": "text-generation", "load_kwargs": {"trust_remote_code": True}}
     assert modern["systems"] == {"local": {"type": "LocalSystem", "accelerators": [{"device": "gpu", "execution_providers": ["CUDAExecutionProvider"]}]}}
     assert modern["passes"]["q"] == {"type": "OrtSessionParamsTuning", "enable_cuda_graph": True}
