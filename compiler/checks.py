@@ -17,7 +17,7 @@ from .data_checks import DATA_CHECKS
 from .diagnostics import Diagnostic, one_of, suggest
 from .loader import Document
 from .pipeline_checks import PIPELINE_CHECKS
-from .recipe import Recipe
+from .recipe import DATASET_NAME_PATTERN, Recipe
 
 
 def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -27,6 +27,16 @@ def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Di
             if (key in ("dataset", "eval_dataset") or key.endswith("data_config")) and isinstance(value, str) and value not in names:
                 hint = suggest(value, names) or (one_of(names) if names else "no datasets are declared under 'datasets:'")
                 yield at(doc, path + (key,), f"unknown dataset '{value}'", hint, "unknown_dataset")
+
+
+def dataset_names(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
+    """Olive accepts only letters, digits and '_' in a data config name, and says so only at run time."""
+    for name in recipe.datasets:
+        if not re.match(DATASET_NAME_PATTERN, name):
+            file, pos = doc.locate(("datasets", name), key=True)
+            fixed = re.sub(r"\W", "_", name, flags=re.ASCII) or "data"
+            yield Diagnostic(f"dataset name '{name}' may hold only letters, digits and '_' (Olive's rule)", file, pos.line, pos.column,
+                             ("datasets", name), f"e.g. '{fixed}'", code="invalid_name")
 
 
 def unique_ids(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -62,7 +72,7 @@ def azureml_target(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
             yield at(doc, path + (field,), f"'{value}' is not a valid AzureML {field.replace('_', ' ')} name", rule, "azureml")
 
 
-CHECKS: list[Check] = [dataset_references, unique_ids, azureml_target, *PIPELINE_CHECKS, *DATA_CHECKS]
+CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, azureml_target, *PIPELINE_CHECKS, *DATA_CHECKS]
 
 
 def run_checks(recipe: Recipe, doc: Document, base: Path) -> list[Diagnostic]:

@@ -35,6 +35,7 @@ _OCT = re.compile(r"^0o[0-7]+$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _EXPLICIT = {
     "tag:yaml.org,2002:str",
@@ -132,6 +133,8 @@ class _Builder:
             self.error(node, path, f"YAML tag '{node.tag}' is not allowed", "recipes hold plain data only")
             return None
         if isinstance(node, ScalarNode):
+            if _SURROGATE.search(node.value):
+                return self._surrogates(node, path)
             if node.style is None and node.tag == _STR:
                 return scalar_value(node.value)
             return self._explicit_scalar(node, path)
@@ -145,6 +148,15 @@ class _Builder:
             return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
+
+    def _surrogates(self, node: ScalarNode, path: Path_) -> str | None:
+        """JSON-style escapes of a character beyond U+FFFF ("\\ud83d\\ude00") arrive as two surrogates:
+        join them, as JSON does; a lone surrogate is no character and could never be written out."""
+        try:
+            return node.value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            self.error(node, path, "a lone UTF-16 surrogate escape (\\ud800-\\udfff) is not a character", "write the character itself")
+            return None
 
     def _explicit_scalar(self, node: ScalarNode, path: Path_) -> Any:
         if node.tag == _STR:
@@ -167,7 +179,9 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.error(key_node, path, "mapping keys must be plain strings")
                 continue
-            key = key_node.value
+            key = key_node.value if not _SURROGATE.search(key_node.value) else self._surrogates(key_node, path)
+            if key is None:
+                continue
             if key == "<<":
                 self.error(key_node, path, "YAML merge keys ('<<') are not supported", "use 'extends:' to share settings")
                 continue

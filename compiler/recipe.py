@@ -16,7 +16,7 @@ from .pass_models import annotation_for, examples_for, field_specs
 from .steps import STEP_KINDS
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-DATASET_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+DATASET_NAME_PATTERN = r"^[A-Za-z0-9_]+$"  # Olive's rule for data config names
 DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
 
 
@@ -213,7 +213,7 @@ class Recipe(Strict):
     name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
     description: StrictStr = Field("", examples=["LoRA on travel Q&A, then int4 ONNX for onnxruntime-genai"], description="What the recipe does, in a sentence.")
     model: ModelSpec = Field(..., examples=[{"path": "microsoft/Phi-3.5-mini-instruct", "task": "text-generation"}], description="The input model.")
-    datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, json_schema_extra={"default": {}}, examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}], description="Named datasets; steps refer to them by name.")
+    datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, json_schema_extra={"default": {}, "propertyNames": {"pattern": DATASET_NAME_PATTERN}}, examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}], description="Named datasets; steps refer to them by name.")
     target: Target = Field(default_factory=Target, json_schema_extra={"default": {}}, examples=[{"device": "gpu", "provider": "CUDAExecutionProvider"}], description="The device, execution provider and system to build for.")
     steps: list[StepItem] = Field(..., min_length=1, examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]], description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
     output: Output = Field(default_factory=Output, json_schema_extra={"default": {}}, examples=[{"dir": "models/phi35-travel"}], description="Where outputs and Olive's cache go.")
