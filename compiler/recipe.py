@@ -6,6 +6,7 @@ cross-references are checked in checks.py).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
@@ -152,6 +153,7 @@ class StepBase(Strict):
     id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", examples=["finetune"], description="Name of this step (and its Olive pass); must be unique.")
 
 
+@lru_cache(maxsize=1)  # one model shared by lora and qlora: building it is a large part of import time
 def _training_model() -> type[BaseModel]:
     """LoRA/QLoRA `training:`: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
     fields: dict[str, Any] = {}
