@@ -26,6 +26,7 @@ from .diagnostics import Diagnostic, OrcError, Path_
 
 MAX_BYTES = 2 * 1024 * 1024  # a recipe is a page of YAML; anything this big is a mistake
 MAX_NODES = 200_000  # bounds alias expansion ("billion laughs")
+MAX_DEPTH = 64  # bounds nesting, so no later stage (pydantic, JSON, Jinja) recurses without end
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -128,6 +129,8 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge(node)
+        if len(path) > MAX_DEPTH:
+            raise _TooLarge(node, f"the document is nested more than {MAX_DEPTH} levels deep", "a recipe is a few levels of mappings and lists")
         self.doc.values.setdefault(path, _pos(node))
         if node.tag not in _EXPLICIT:
             self.error(node, path, f"YAML tag '{node.tag}' is not allowed", "recipes hold plain data only")
@@ -197,8 +200,8 @@ class _Builder:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: Node):
-        self.node = node
+    def __init__(self, node: Node, message: str = f"the document expands to more than {MAX_NODES} nodes", hint: str = "YAML aliases repeated too often?"):
+        self.node, self.message, self.hint = node, message, hint
 
 
 def load_text(text: str, file: str = "<recipe>") -> Document:
@@ -208,6 +211,9 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+        except RecursionError:  # PyYAML composes recursively: thousands of nested brackets exhaust the stack
+            raise OrcError([Diagnostic(f"the document is nested more than {MAX_DEPTH} levels deep", file, loader.line + 1, loader.column + 1,
+                                       (), "a recipe is a few levels of mappings and lists", code="too_large")]) from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -230,9 +236,7 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         builder.doc.data = builder.build(node, ())
     except _TooLarge as exc:
         p = _pos(exc.node)
-        raise OrcError(
-            [Diagnostic(f"the document expands to more than {MAX_NODES} nodes", file, p.line, p.column, (), "YAML aliases repeated too often?", code="too_large")]
-        ) from None
+        raise OrcError([Diagnostic(exc.message, file, p.line, p.column, (), exc.hint, code="too_large")]) from None
     if builder.errors:
         raise OrcError(builder.errors)
     return builder.doc

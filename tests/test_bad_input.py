@@ -62,6 +62,12 @@ def test_alias_bomb_is_stopped_quickly(tmp_path):
     assert error.code == "too_large" and f"more than {MAX_NODES} nodes" in error.message and error.line >= 1
 
 
+@pytest.mark.parametrize("depth", [70, 100_000], ids=["past-the-limit", "past-the-stack"])
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path, depth):
+    error = only_error(compile_bytes(tmp_path, ("name: x\nsteps: " + "[" * depth + "]" * depth + "\n").encode()))
+    assert error.code == "too_large" and "nested more than 64 levels deep" in error.message and error.line == 2
+
+
 def test_huge_file_is_refused_before_parsing(tmp_path):
     error = only_error(compile_bytes(tmp_path, VALID.encode() + b"#" * MAX_BYTES))
     assert error.code == "too_large" and "byte limit" in error.message
