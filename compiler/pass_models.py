@@ -109,10 +109,22 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
     return fields
 
 
+@lru_cache(maxsize=None)  # one model per base, shared by every step that trains: building it is slow
+def training_args_model(base: type[BaseModel]) -> type[BaseModel]:
+    """LoRA/QLoRA training arguments: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
+    fields: dict[str, Any] = {}
+    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
+        info = Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param))
+        fields[name] = (Optional[annotation_for(param.get("schema", {}))], info)
+    return create_model("TrainingArgs", __base__=base, **fields)
+
+
 @lru_cache(maxsize=None)
 def generic_model(pass_type: str) -> type[PassParams]:
     """The parameter model of any catalogued pass, for `pass:` steps (`type` is checked separately)."""
     fields = field_specs(pass_type)
+    if "training_args" in fields:  # checked key by key, like a typed step's `training:`
+        fields["training_args"] = (Optional[training_args_model(PassParams)], Field(None))
     fields["type"] = (StrictStr, Field(..., description="The Olive pass type."))
     fields["id"] = (Optional[StrictStr], Field(None, description="Name of this pass in the compiled workflow."))
     return create_model(f"{pass_type}Params", __base__=PassParams, **fields)

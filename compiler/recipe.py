@@ -6,14 +6,13 @@ cross-references are checked in checks.py).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
 from . import catalog
 from .param_examples import EXAMPLES
-from .pass_models import annotation_for, examples_for, field_specs
+from .pass_models import field_specs, training_args_model
 from .steps import STEP_KINDS
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -153,21 +152,11 @@ class StepBase(Strict):
     id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", examples=["finetune"], description="Name of this step (and its Olive pass); must be unique.")
 
 
-@lru_cache(maxsize=1)  # one model shared by lora and qlora: building it is a large part of import time
-def _training_model() -> type[BaseModel]:
-    """LoRA/QLoRA `training:`: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
-    fields: dict[str, Any] = {}
-    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
-        info = Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param))
-        fields[name] = (Optional[annotation_for(param.get("schema", {}))], info)
-    return create_model("TrainingArgs", __base__=Strict, **fields)
-
-
 def _typed_step_model(key: str) -> type[StepBase]:
     kind = STEP_KINDS[key]
     fields = field_specs(kind.olive_type, kind.renames)
     if "training" in fields:
-        training = _training_model()
+        training = training_args_model(Strict)
         fields["training"] = (Optional[training], Field(None, description="Training arguments (transformers.TrainingArguments names).", examples=EXAMPLES["training_args"]))
     model = create_model(f"{kind.olive_type}Step", __base__=StepBase, __doc__=kind.summary, **fields)
     return model
