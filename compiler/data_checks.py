@@ -13,7 +13,7 @@ from . import catalog
 from .check_base import at, steps
 from .context import data_format
 from .data_columns import columns, count_rows, placeholders
-from .diagnostics import Diagnostic, Path_, one_of, suggest
+from .diagnostics import Diagnostic, Path_, suggest
 from .loader import Document
 from .pipeline_checks import ADAPTER_TRAINERS
 from .recipe import Recipe

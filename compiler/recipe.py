@@ -10,7 +10,6 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
-from . import catalog
 from .param_examples import EXAMPLES
 from .pass_models import field_specs, training_args_model
 from .steps import STEP_KINDS

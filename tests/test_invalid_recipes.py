@@ -5,7 +5,6 @@ and no error (they compile; `orc validate --strict` rejects them)."""
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

@@ -62,8 +62,9 @@ def test_hook_entry_run_as_declared_on_the_matching_files(other_repo, hook_id):
 
 @pytest.mark.skipif(find_spec("pre_commit") is None or not (ROOT / ".git").exists(), reason="needs pre-commit and a git checkout")
 def test_pre_commit_try_repo_installs_and_runs_the_hook(other_repo, tmp_path):
-    # pre-commit installs orc from this checkout (uncommitted changes included) into its own
-    # environment, with only the core dependencies from PyPI: a real user's installation.
+    # pre-commit installs orc from this checkout into its own environment, with only the core
+    # dependencies from PyPI: a real user's installation. It takes git-tracked files (with their
+    # uncommitted changes): a new module must be `git add`ed before this test can see it.
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
     run = subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "orc-validate", "--all-files"],

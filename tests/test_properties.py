@@ -19,7 +19,7 @@ from compiler.loader import load_text
 from compiler.olive_check import olive_available, run_config_errors
 from compiler.pipeline import compile_document
 
-from .conftest import RECIPES, ROOT
+from .conftest import RECIPES, ROOT, locations, parent_of
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -116,28 +116,12 @@ SHIPPED = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in RECIPES]
 ODD_VALUES = [None, 0, -1, 3.5, True, "", "x", "tpu", [], ["a"], {}, {"a": 1}, "${env:HF_TOKEN}"]
 
 
-def _paths(data, prefix=()):
-    yield prefix
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _paths(value, prefix + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _paths(value, prefix + (i,))
-
-
-def _parent(data, path):
-    for part in path[:-1]:
-        data = data[part]
-    return data
-
-
 @st.composite
 def mutations(draw):
     index = draw(st.integers(0, len(SHIPPED) - 1))
     recipe = copy.deepcopy(SHIPPED[index])
-    path = draw(st.sampled_from([p for p in _paths(recipe) if p]))
-    parent, last = _parent(recipe, path), path[-1]
+    path = draw(st.sampled_from([p for p in locations(recipe) if p]))
+    parent, last = parent_of(recipe, path), path[-1]
     kind = draw(st.sampled_from(["delete", "retype", "rename", "add_key"]))
     if kind == "delete":
         del parent[last]

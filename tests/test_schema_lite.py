@@ -10,7 +10,7 @@ from compiler import schema_lite
 from compiler.catalog import RUN_CONFIG_SCHEMA_FILE
 from compiler.olive_check import jsonschema_errors, schema_errors
 
-from .conftest import ROOT
+from .conftest import ROOT, locations, parent_of
 
 SCHEMA = json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
 LITE = schema_lite.Validator(SCHEMA)
@@ -33,24 +33,12 @@ def test_unknown_keywords_are_refused():
     assert not schema_lite.supports({"properties": {"a": {"oneOf": [{"type": "string"}]}}})
 
 
-def _locations(data, prefix=()):
-    yield prefix
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _locations(value, prefix + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _locations(value, prefix + (i,))
-
-
 @st.composite
 def broken_workflows(draw):
     workflow = copy.deepcopy(draw(st.sampled_from(GOLDEN)))
     for _ in range(draw(st.integers(1, 3))):
-        location = draw(st.sampled_from([p for p in _locations(workflow) if p]))
-        parent = workflow
-        for part in location[:-1]:
-            parent = parent[part]
+        location = draw(st.sampled_from([p for p in locations(workflow) if p]))
+        parent = parent_of(workflow, location)
         if draw(st.booleans()):
             parent[location[-1]] = draw(st.sampled_from(ODD))
         elif isinstance(parent, dict):
