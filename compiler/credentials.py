@@ -40,8 +40,14 @@ def _words(key: str) -> list[str]:
     return [w for w in re.split(r"[_\-.\s]+", spaced.lower()) if w]
 
 
+# ...unless the field names where a secret is kept, not the secret: token_file, secret_name, key_vault_id.
+_REFERENCE_WORDS = {"file", "path", "dir", "name", "id", "env", "var", "variable", "type", "length", "size", "url", "uri"}
+
+
 def is_credential_key(key: str) -> bool:
     words = _words(key)
+    if not words or words[-1] in _REFERENCE_WORDS:
+        return False
     return bool(_SECRET_WORDS & set(words)) or any(pair in _SECRET_PAIRS for pair in zip(words, words[1:]))
 
 
