@@ -6,30 +6,57 @@ Only the first rows of a data file are read (see data_columns.py), so these stay
 
 from __future__ import annotations
 
-from pathlib import Path
+import glob
+import os
+import re
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from . import catalog
 from .check_base import at, steps
 from .context import data_format
 from .data_columns import columns, count_rows, placeholders
-from .diagnostics import Diagnostic, Path_, suggest
+from .diagnostics import Diagnostic, Path_, closest, suggest
 from .loader import Document
 from .pipeline_checks import ADAPTER_TRAINERS
 from .recipe import Recipe
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
+def data_files(base: Path, file: str) -> list[Path]:
+    """The files a `files:` entry names: the file itself, or what its glob pattern matches (Olive passes
+    patterns on to `datasets`, which expands them)."""
+    if _GLOB.search(file):
+        return sorted(Path(p) for p in glob.glob(str(base / file), recursive=True) if Path(p).is_file())
+    return [base / file] if (base / file).is_file() else []
+
+
+def _nearest(base: Path, value: str, folder: bool) -> str:
+    """'did you mean ...?' for a path whose last part is misspelt, from what its parent folder holds."""
+    parent = (base / value).parent
+    if not parent.is_dir():
+        return ""
+    names = [p.name for p in parent.iterdir() if p.is_dir() == folder]
+    match = closest(PurePosixPath(value).name, names)
+    return f"did you mean '{PurePosixPath(value).parent / match}'?" if match else ""
+
+
 def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
     for name, dataset in recipe.datasets.items():
         for i, file in enumerate(dataset.file_list):
-            if not (base / file).is_file():
+            if not data_files(base, file):
                 path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
-                yield at(doc, path, f"data file not found: {file}", f"looked in {base / file}", "missing_file")
+                what = "no data file matches" if _GLOB.search(file) else "data file not found:"
+                hint = "; ".join(filter(None, [_nearest(base, file, folder=False), f"looked in {os.path.normpath(base / file)}"]))
+                yield at(doc, path, f"{what} {file}", hint, "missing_file")
     for field in ("path", "adapter_path"):
         value = getattr(recipe.model, field)
         # A hub id ('org/name') is not a folder; a path that starts with '.' or '/' or exists is meant to be one.
         if value and (value.startswith((".", "/")) or field == "adapter_path" or (base / value).exists()) and not (base / value).is_dir():
-            yield at(doc, ("model", field), f"model folder not found: {value}", f"looked in {base / value}", "missing_file")
+            hint = "; ".join(filter(None, [_nearest(base, value, folder=True), f"looked in {os.path.normpath(base / value)}"]))
+            yield at(doc, ("model", field), f"model folder not found: {value}", hint, "missing_file")
 
 
 def dataset_columns(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -47,12 +74,14 @@ def dataset_columns(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagn
         elif dataset.columns:
             wanted = [(column, path + ("columns", i)) for i, column in enumerate(dataset.columns)]
         for file in dataset.file_list if wanted else []:
-            found = columns(base / file, data_format(dataset)) if (base / file).is_file() else None
+            matches = data_files(base, file)
+            found = columns(matches[0], data_format(dataset)) if matches else None
+            shown = file if not _GLOB.search(file) or not matches else os.path.relpath(matches[0], base)
             for column, where in [] if found is None else wanted:
                 if column not in found:
                     present = ", ".join(f"'{c}'" for c in found[:20]) or "no columns"
-                    hint = "; ".join(filter(None, [suggest(column, found), f"{file} has {present}"]))
-                    yield at(doc, where, f"column '{column}' is not in {file}", hint, "unknown_column")
+                    hint = "; ".join(filter(None, [suggest(column, found), f"{shown} has {present}"]))
+                    yield at(doc, where, f"column '{column}' is not in {shown}", hint, "unknown_column")
 
 
 SHORT_TRAINING = 0.1  # warn when max_steps covers less than this share of one epoch
@@ -62,13 +91,14 @@ CHARS_PER_TOKEN = 4  # rough, for estimating how many max_length sequences joine
 def _epoch_samples(recipe: Recipe, name: str, base: Path) -> int | None:
     """Roughly how many training sequences one pass over a local dataset gives; None when unknown."""
     dataset = recipe.datasets.get(name)
-    if dataset is None or not dataset.file_list or not all((base / f).is_file() for f in dataset.file_list):
+    files = [match for f in dataset.file_list for match in data_files(base, f)] if dataset else []
+    if not files:
         return None
     if dataset.strategy in (None, "join", "join-random", "join-sliding-window"):  # Olive's default joins texts
-        size = sum((base / f).stat().st_size for f in dataset.file_list)
+        size = sum(f.stat().st_size for f in files)
         samples = max(size // (CHARS_PER_TOKEN * dataset.max_length), 1)
     else:
-        counts = [count_rows(base / f, data_format(dataset)) for f in dataset.file_list]
+        counts = [count_rows(f, data_format(dataset)) for f in files]
         if any(c is None for c in counts):
             return None
         samples = sum(c for c in counts if c is not None)
