@@ -6,31 +6,18 @@ Only the first rows of a data file are read (see data_columns.py), so these stay
 
 from __future__ import annotations
 
-import glob
 import os
-import re
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from . import catalog
 from .check_base import at, steps
 from .context import data_format
-from .data_columns import columns, count_rows, placeholders
+from .data_columns import columns, count_rows, data_files, is_pattern, placeholders
 from .diagnostics import Diagnostic, Path_, closest, suggest
 from .loader import Document
 from .pipeline_checks import ADAPTER_TRAINERS
 from .recipe import Recipe
-
-
-_GLOB = re.compile(r"[*?\[]")
-
-
-def data_files(base: Path, file: str) -> list[Path]:
-    """The files a `files:` entry names: the file itself, or what its glob pattern matches (Olive passes
-    patterns on to `datasets`, which expands them)."""
-    if _GLOB.search(file):
-        return sorted(Path(p) for p in glob.glob(str(base / file), recursive=True) if Path(p).is_file())
-    return [base / file] if (base / file).is_file() else []
 
 
 def _nearest(base: Path, value: str, folder: bool) -> str:
@@ -48,7 +35,7 @@ def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnosti
         for i, file in enumerate(dataset.file_list):
             if not data_files(base, file):
                 path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
-                what = "no data file matches" if _GLOB.search(file) else "data file not found:"
+                what = "no data file matches" if is_pattern(file) else "data file not found:"
                 hint = "; ".join(filter(None, [_nearest(base, file, folder=False), f"looked in {os.path.normpath(base / file)}"]))
                 yield at(doc, path, f"{what} {file}", hint, "missing_file")
     for field in ("path", "adapter_path"):
@@ -76,7 +63,7 @@ def dataset_columns(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagn
         for file in dataset.file_list if wanted else []:
             matches = data_files(base, file)
             found = columns(matches[0], data_format(dataset)) if matches else None
-            shown = file if not _GLOB.search(file) or not matches else os.path.relpath(matches[0], base)
+            shown = file if not is_pattern(file) or not matches else os.path.relpath(matches[0], base)
             for column, where in [] if found is None else wanted:
                 if column not in found:
                     present = ", ".join(f"'{c}'" for c in found[:20]) or "no columns"

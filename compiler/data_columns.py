@@ -8,14 +8,31 @@ bad file: an unreadable file gives None and the caller says nothing about it.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
+import re
 import string
 from pathlib import Path
 
 HEAD_BYTES = 256 * 1024  # how much of a file is read to find its columns
 HEAD_ROWS = 50  # how many rows' keys are merged into the column list
 COUNT_LIMIT_BYTES = 8 * 1024 * 1024  # rows are counted only in files up to this size
+
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def is_pattern(file: str) -> bool:
+    return bool(_GLOB.search(file))
+
+
+def data_files(base: Path, file: str) -> list[Path]:
+    """The files a `files:` entry names: the file itself, or what its glob pattern matches (Olive passes
+    patterns on to `datasets`, which expands them)."""
+    if is_pattern(file):
+        return sorted(Path(p) for p in glob.glob(str(base / file), recursive=True) if Path(p).is_file())
+    return [base / file] if (base / file).is_file() else []
 
 
 def placeholders(template: str) -> list[str]:

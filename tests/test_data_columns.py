@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from compiler.data_columns import HEAD_BYTES, columns, count_rows, placeholders
+from compiler.data_columns import HEAD_BYTES, columns, count_rows, data_files, placeholders
 
 
 def test_placeholders_are_the_str_format_fields_and_literal_braces_are_text():
@@ -65,3 +65,18 @@ def test_unreadable_files_give_none_never_an_exception(tmp_path):
     assert columns(tmp_path / "missing.csv", "csv") is None
     assert count_rows(tmp_path / "missing.csv", "csv") is None
     assert columns(garbage, "text") == ["text"]
+
+
+def test_data_files_expand_glob_patterns_and_the_manifest_hashes_each_match(tmp_path):
+    from compiler.manifest import fingerprint
+    from compiler.recipe import Recipe
+
+    (tmp_path / "data").mkdir()
+    for name in ("b.jsonl", "a.jsonl", "c.csv"):
+        (tmp_path / "data" / name).write_text('{"text": "x"}\n', encoding="utf-8")
+    assert data_files(tmp_path, "data/*.jsonl") == [tmp_path / "data" / "a.jsonl", tmp_path / "data" / "b.jsonl"]
+    assert data_files(tmp_path, "data/c.csv") == [tmp_path / "data" / "c.csv"]
+    assert data_files(tmp_path, "data/*.parquet") == [] and data_files(tmp_path, "data/none.csv") == []
+    recipe = Recipe.model_validate({"name": "g", "model": {"path": "some/model"}, "steps": [{"model_builder": {"precision": "int4"}}],
+                                    "datasets": {"d": {"files": ["data/*.jsonl", "data/gone.csv"], "template": "{text}"}}})
+    assert sorted(fingerprint([], "", recipe, tmp_path)["inputs"]) == ["data:data/a.jsonl", "data:data/b.jsonl", "data:data/gone.csv"]
