@@ -29,3 +29,10 @@ def test_check_jsonschema_accepts_the_shipped_recipes_and_rejects_a_misspelt_key
     bad = subprocess.run([*check, str(ROOT / "tests" / "cases" / "invalid" / "unknown-key.yaml")], capture_output=True, text=True)
     assert good.returncode == 0, good.stdout + good.stderr
     assert bad.returncode == 1 and "('devise' was unexpected)" in bad.stdout
+
+
+@pytest.mark.skipif(find_spec("check_jsonschema") is None, reason="check-jsonschema is not installed")
+def test_example_workflow_is_a_valid_github_workflow():
+    run = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -60,6 +60,12 @@ def test_hook_entry_run_as_declared_on_the_matching_files(other_repo, hook_id):
     assert "2 recipes checked: 1 error, 0 warnings" in run.stderr
 
 
+@pytest.mark.skipif(find_spec("pre_commit") is None, reason="pre-commit is not installed")
+def test_hooks_file_is_a_valid_pre_commit_manifest():
+    run = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 @pytest.mark.skipif(find_spec("pre_commit") is None or not (ROOT / ".git").exists(), reason="needs pre-commit and a git checkout")
 def test_pre_commit_try_repo_installs_and_runs_the_hook(other_repo, tmp_path):
     # pre-commit installs orc from this checkout into its own environment, with only the core
