@@ -8,6 +8,8 @@
 
 import copy
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 from compiler.diagnostics import OrcError
 from compiler.loader import load_text
 from compiler.olive_check import olive_available, run_config_errors
-from compiler.pipeline import compile_document
+from compiler.pipeline import compile_document, compile_file
 
 from .conftest import RECIPES, ROOT, locations, parent_of
 
@@ -51,6 +53,17 @@ def test_any_text_gives_a_result_or_located_errors_never_an_exception(text):
     result, errors = compile_text(text)
     if result is None or not result.ok:
         assert_located(errors)
+
+
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_any_bytes_in_a_file_give_a_result_or_located_errors(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "recipe.yaml"
+        path.write_bytes(data)
+        result = compile_file(path)
+    if not result.ok:
+        assert_located(result.diagnostics.errors)
 
 
 # --- generated valid recipes --------------------------------------------------------------------
