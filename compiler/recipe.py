@@ -32,9 +32,16 @@ class ModelSpec(Strict):
     )
     task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
     trust_remote_code: StrictBool = Field(False, examples=[True], description="Allow the model's own Python code to run when it is loaded.")
-    adapter_path: Optional[StrictStr] = Field(None, examples=["adapters/travel"], description="A LoRA adapter folder to load with the model (relative to the recipe).")
+    adapter_path: Optional[StrictStr] = Field(
+        None,
+        examples=["adapters/travel"],
+        description="A LoRA adapter folder to load with the model (relative to the recipe).",
+    )
     load_kwargs: dict[str, Any] = Field(
-        default_factory=dict, json_schema_extra={"default": {}}, description="Extra keyword arguments for from_pretrained.", examples=[{"attn_implementation": "eager"}]
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="Extra keyword arguments for from_pretrained.",
+        examples=[{"attn_implementation": "eager"}],
     )
 
 
@@ -52,7 +59,11 @@ class Dataset(Strict):
         description="A text template with {column} placeholders that builds each training text.",
         examples=["<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>"],
     )
-    columns: Optional[list[StrictStr]] = Field(None, examples=[["text"], ["prompt", "response"]], description="Text columns joined into each training text (instead of a template).")
+    columns: Optional[list[StrictStr]] = Field(
+        None,
+        examples=[["text"], ["prompt", "response"]],
+        description="Text columns joined into each training text (instead of a template).",
+    )
     max_length: int = Field(1024, gt=0, examples=[512, 2048], description="The maximum sequence length in tokens.")
     max_samples: Optional[int] = Field(None, gt=0, examples=[1000], description="Use at most this many samples.")
     batch_size: int = Field(1, gt=0, examples=[1, 8], description="The data loader's batch size.")
@@ -97,8 +108,17 @@ class Docker(Strict):
 
 
 class PythonEnv(Strict):
-    python_environment_path: StrictStr = Field(..., examples=["/opt/conda/envs/olive/bin"], description="The folder that holds the environment's python executable.")
-    environment_variables: dict[str, StrictStr] = Field(default_factory=dict, json_schema_extra={"default": {}}, examples=[{"HF_TOKEN": "${env:HF_TOKEN}"}], description="Variables set for the run.")
+    python_environment_path: StrictStr = Field(
+        ...,
+        examples=["/opt/conda/envs/olive/bin"],
+        description="The folder that holds the environment's python executable.",
+    )
+    environment_variables: dict[str, StrictStr] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        examples=[{"HF_TOKEN": "${env:HF_TOKEN}"}],
+        description="Variables set for the run.",
+    )
 
 
 class Target(Strict):
@@ -107,12 +127,24 @@ class Target(Strict):
         None, description="The ONNX Runtime execution provider (default: CPU, CUDA or QNN by device).", examples=["CUDAExecutionProvider"]
     )
     host_device: Optional[Literal["cpu", "gpu"]] = Field(
-        None, examples=["gpu"], description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model)."
+        None,
+        examples=["gpu"],
+        description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model).",
     )
     system: Literal["local", "docker", "python_env", "azureml"] = Field("local", examples=["azureml"], description="Where the workflow runs.")
-    azureml: Optional[AzureML] = Field(None, examples=[{"subscription_id": "${env:AZURE_SUBSCRIPTION_ID}", "resource_group": "my-resource-group", "workspace": "my-workspace", "compute": "gpu-cluster"}], description="Required with system: azureml.")
+    azureml: Optional[AzureML] = Field(
+        None,
+        examples=[
+            {"subscription_id": "${env:AZURE_SUBSCRIPTION_ID}", "resource_group": "my-resource-group", "workspace": "my-workspace", "compute": "gpu-cluster"}
+        ],
+        description="Required with system: azureml.",
+    )
     docker: Optional[Docker] = Field(None, examples=[{"dockerfile": "Dockerfile", "build_context": "docker"}], description="Required with system: docker.")
-    python_env: Optional[PythonEnv] = Field(None, examples=[{"python_environment_path": "/opt/conda/envs/olive/bin"}], description="Required with system: python_env.")
+    python_env: Optional[PythonEnv] = Field(
+        None,
+        examples=[{"python_environment_path": "/opt/conda/envs/olive/bin"}],
+        description="Required with system: python_env.",
+    )
 
     @model_validator(mode="after")
     def _system_block(self) -> "Target":
@@ -148,7 +180,12 @@ class Engine(Strict):
 
 
 class StepBase(Strict):
-    id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", examples=["finetune"], description="Name of this step (and its Olive pass); must be unique.")
+    id: Optional[StrictStr] = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        examples=["finetune"],
+        description="Name of this step (and its Olive pass); must be unique.",
+    )
 
 
 def _typed_step_model(key: str) -> type[StepBase]:
@@ -156,7 +193,8 @@ def _typed_step_model(key: str) -> type[StepBase]:
     fields = field_specs(kind.olive_type, kind.renames)
     if "training" in fields:
         training = training_args_model(Strict)
-        fields["training"] = (Optional[training], Field(None, description="Training arguments (transformers.TrainingArguments names).", examples=EXAMPLES["training_args"]))
+        info = Field(None, description="Training arguments (transformers.TrainingArguments names).", examples=EXAMPLES["training_args"])
+        fields["training"] = (Optional[training], info)
     model = create_model(f"{kind.olive_type}Step", __base__=StepBase, __doc__=kind.summary, **fields)
     return model
 
@@ -174,7 +212,10 @@ StepItem = create_model(
     "StepItem",
     __base__=Strict,
     __doc__="One pipeline step: exactly one key, naming the step kind.",
-    **{key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example])) for key, model in TYPED_STEP_MODELS.items()},
+    **{
+        key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
+        for key, model in TYPED_STEP_MODELS.items()
+    },
     pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__, examples=[{"type": "OrtTransformersOptimization", "opt_level": 1}])),
 )
 
@@ -201,12 +242,36 @@ class Recipe(Strict):
     model_config = ConfigDict(title="orc recipe", json_schema_extra={"$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json"})
 
     name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
-    description: StrictStr = Field("", examples=["LoRA on travel Q&A, then int4 ONNX for onnxruntime-genai"], description="What the recipe does, in a sentence.")
+    description: StrictStr = Field(
+        "",
+        examples=["LoRA on travel Q&A, then int4 ONNX for onnxruntime-genai"],
+        description="What the recipe does, in a sentence.",
+    )
     model: ModelSpec = Field(..., examples=[{"path": "microsoft/Phi-3.5-mini-instruct", "task": "text-generation"}], description="The input model.")
-    datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, json_schema_extra={"default": {}, "propertyNames": {"pattern": DATASET_NAME_PATTERN}}, examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}], description="Named datasets; steps refer to them by name.")
-    target: Target = Field(default_factory=Target, json_schema_extra={"default": {}}, examples=[{"device": "gpu", "provider": "CUDAExecutionProvider"}], description="The device, execution provider and system to build for.")
-    steps: list[StepItem] = Field(..., min_length=1, examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]], description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
-    output: Output = Field(default_factory=Output, json_schema_extra={"default": {}}, examples=[{"dir": "models/phi35-travel"}], description="Where outputs and Olive's cache go.")
+    datasets: dict[StrictStr, Dataset] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}, "propertyNames": {"pattern": DATASET_NAME_PATTERN}},
+        examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}],
+        description="Named datasets; steps refer to them by name.",
+    )
+    target: Target = Field(
+        default_factory=Target,
+        json_schema_extra={"default": {}},
+        examples=[{"device": "gpu", "provider": "CUDAExecutionProvider"}],
+        description="The device, execution provider and system to build for.",
+    )
+    steps: list[StepItem] = Field(
+        ...,
+        min_length=1,
+        examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
+        description="The ordered pipeline; each item has exactly one key naming the step.",
+    )  # type: ignore[valid-type]
+    output: Output = Field(
+        default_factory=Output,
+        json_schema_extra={"default": {}},
+        examples=[{"dir": "models/phi35-travel"}],
+        description="Where outputs and Olive's cache go.",
+    )
     engine: Engine = Field(default_factory=Engine, json_schema_extra={"default": {}}, examples=[{"log_level": 3}], description="Olive engine options.")
 
     @property
