@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+from . import catalog
 from .check_base import Check, at, steps
 from .context import step_id
 from .credentials import ENV_PREFIX
@@ -48,6 +49,21 @@ def unique_ids(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic
         seen.setdefault(name, index)
 
 
+def target_provider(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
+    """Olive only warns about an unknown or mismatched execution provider, then builds for something else."""
+    provider, device = recipe.target.provider, recipe.target.device
+    by_device: dict[str, list[str]] = catalog.catalog().get("execution_providers", {})
+    if provider is None or not by_device:
+        return
+    known = {ep for eps in by_device.values() for ep in eps}
+    where = ("target", "provider")
+    if provider not in known:
+        yield at(doc, where, f"unknown execution provider '{provider}'", suggest(provider, known) or one_of(known), "unknown_provider")
+    elif provider not in by_device.get(device, []):
+        yield at(doc, where, f"{provider} is not an execution provider for device '{device}'",
+                 f"for {device}: {', '.join(by_device.get(device, []))}", "provider_device")
+
+
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Azure's naming rules for the workspace settings a job is submitted with.
 _AZURE_NAMES = {
@@ -72,7 +88,7 @@ def azureml_target(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
             yield at(doc, path + (field,), f"'{value}' is not a valid AzureML {field.replace('_', ' ')} name", rule, "azureml")
 
 
-CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, azureml_target, *PIPELINE_CHECKS, *DATA_CHECKS]
+CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_provider, azureml_target, *PIPELINE_CHECKS, *DATA_CHECKS]
 
 
 def run_checks(recipe: Recipe, doc: Document, base: Path) -> list[Diagnostic]:
