@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS_DIR = ROOT / "schemas"
+
+
+def data_dir(name: str) -> Path:
+    """`schemas/` or `templates/`: beside the package in a checkout, inside it (as `_<name>`) once
+    installed from a wheel (pyproject.toml maps the folders there)."""
+    installed = Path(__file__).resolve().parent / f"_{name}"
+    return installed if installed.is_dir() else ROOT / name
+
+
+SCHEMAS_DIR = data_dir("schemas")
 PASSES_FILE = SCHEMAS_DIR / "olive-passes.json"
 RUN_CONFIG_SCHEMA_FILE = SCHEMAS_DIR / "olive-run-config.schema.json"
 

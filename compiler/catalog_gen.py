@@ -250,10 +250,19 @@ def pass_catalog() -> dict:
         "generated_by": GENERATED_BY,
         "olive_version": olive.__version__,
         "accelerator_spec": {"accelerator_type": "cpu", "execution_provider": "CPUExecutionProvider"},
+        "execution_providers": execution_providers(),
         "extra_dependencies": package.get("extra_dependencies", {}),
         "passes": passes,
         "training_arguments": training_arguments(),
     }
+
+
+def execution_providers() -> dict[str, list[str]]:
+    """The execution providers Olive manages per device; the CPU provider serves every device too."""
+    from olive.hardware.constants import DEVICE_TO_EXECUTION_PROVIDERS, ExecutionProvider
+
+    cpu = ExecutionProvider.CPUExecutionProvider.value
+    return {device: sorted({str(ep.value) for ep in eps} | {cpu}) for device, eps in DEVICE_TO_EXECUTION_PROVIDERS.items()}
 
 
 def training_arguments() -> dict:

@@ -10,6 +10,7 @@ import argparse
 import glob
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -43,7 +44,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for file in files:
         for result in compile_variants(file, [args.variant] if args.variant else None, olive=args.olive, sets=args.set):
             diagnostics += [d for d in result.diagnostics.items if d not in diagnostics]  # variants share their base's problems
-    errors = [d for d in diagnostics if d.severity == "error" or args.strict]
+    if args.strict:  # warnings become errors, and are reported as such
+        diagnostics = [replace(d, severity="error") for d in diagnostics]
+    errors = [d for d in diagnostics if d.severity == "error"]
     text = render(diagnostics, args.format)
     if text:
         print(text, file=sys.stdout if args.format != "text" else sys.stderr)

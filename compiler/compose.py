@@ -212,4 +212,5 @@ def compose(
     type_by_schema(root, found.from_env)
     doc = to_document(root, path)
     doc.secrets = found.secrets
+    doc.from_env = set(found.from_env)
     return doc

@@ -88,14 +88,19 @@ def dotted(path: Path_) -> str:
     return out
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice `word` most likely misspells (case first, then similarity), or None."""
+    lowered = {c.lower(): c for c in sorted(set(choices))}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return lowered[word.lower()]
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     """A did-you-mean hint, or '' when nothing is close."""
-    choices = sorted(set(choices))
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered and lowered[word.lower()] != word:
-        return f"did you mean '{lowered[word.lower()]}'?"
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"did you mean '{lowered[close[0]]}'?" if close else ""
+    match = closest(word, choices)
+    return f"did you mean '{match}'?" if match else ""
 
 
 def one_of(choices: Iterable[str], limit: int = 12) -> str:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .context import olive_params, step_id
+from .passthrough import input_form
 from .recipe import Recipe
 from .steps import HF, HF_ADAPTER, ONNX, ONNX_ADAPTERS, output_form
 
@@ -35,12 +36,13 @@ def _data_used(params: dict[str, Any]) -> list[str]:
 
 def _input(recipe: Recipe) -> tuple[str, str]:
     """The input model's name and form; an Olive model config under `olive:` is named by its type and path."""
+    form = input_form(recipe) or HF
     if recipe.model is not None:
-        return recipe.model.path, HF_ADAPTER if recipe.model.adapter_path else HF
+        return recipe.model.path, form
     model = recipe.olive["input_model"]
     kind = str(model.get("type", "")) if isinstance(model, dict) else ""
     path = model.get("model_path") if isinstance(model, dict) else None
-    return f"{kind} {path}" if isinstance(path, str) else kind, ONNX if kind.lower() == "onnxmodel" else HF
+    return f"{kind} {path}" if isinstance(path, str) else kind, form
 
 
 def rows(recipe: Recipe) -> list[StepRow]:

@@ -55,26 +55,27 @@ def workflow_configs(folder: Path) -> list[Path]:
 
 def check_config(path: Path, root: Path) -> Row:
     from .equivalence import differences, normalise
-    from .pipeline import compile_document
     from .loader import load_text
+    from .pipeline import compile_document
 
     row = Row(str(path.relative_to(root)))
     config = read_config(path)
-    imported = import_config(config, path, path.with_name(path.stem + ".orc.yaml"))
+    original = normalise(config, path.parent)
+    # RunConfig does not look the pass types up; `olive run` fails on one it does not have. Such a
+    # config counts as an older one, whose modern form drops that pass (and says so).
+    row.accepted = original.ok and not unknown_passes(config)
+    recipe_file = str(path.with_name(path.stem + ".orc.yaml"))  # as if beside the config: nothing is written
+    imported = import_config(config, path, Path(recipe_file))
     row.unsupported = list(dict.fromkeys(imported.unsupported))
     if not imported.ok:
         row.error = "; ".join((f"{d.dotted_path}: " if d.path else "") + d.message for d in imported.errors)[:300]
         return row
-    compiled = compile_document(load_text(imported.text, str(path.with_name(path.stem + ".orc.yaml")))).workflow
+    compiled = compile_document(load_text(imported.text, recipe_file)).workflow
     if compiled is None:
         row.error = "the imported recipe does not compile"
         return row
     row.imported = True
-    original = normalise(config, path.parent)
     result = normalise(compiled, path.parent)
-    # RunConfig does not look the pass types up; `olive run` fails on one it does not have. Such a
-    # config counts as an older one, whose modern form drops that pass (and says so).
-    row.accepted = original.ok and not unknown_passes(config)
     if not result.ok:
         row.error = f"Olive rejects the compiled workflow: {result.error[:200]}"
         return row

@@ -135,14 +135,14 @@ def step_for(name: str, value: Any, unsupported: list[str], carry_all: bool | No
         unsupported.append(f"passes.{name}: not a pass config or a list of them")
         return {"pass": {"type": str(configs[0].get("type")) if configs and isinstance(configs[0], dict) else "", "id": name}}
     first, group = configs[0], configs[1:]
-    step = typedstep_for(name, first, unsupported) if carry_all is None else passstep_for(name, first, unsupported, carry_all=carry_all)
+    step = typed_step(name, first, unsupported) if carry_all is None else pass_step(name, first, unsupported, carry_all=carry_all)
     if group:
         (params,) = step.values()
         params["group"] = group
     return step
 
 
-def typedstep_for(name: str, pass_config: dict[str, Any], unsupported: list[str]) -> dict[str, Any]:
+def typed_step(name: str, pass_config: dict[str, Any], unsupported: list[str]) -> dict[str, Any]:
     """A typed step when the pass has one and every field maps onto it; otherwise a `pass:` step."""
     olive_type = catalog.canonical_pass_name(str(pass_config.get("type", "")))
     for key, kind in STEP_KINDS.items():
@@ -159,10 +159,10 @@ def typedstep_for(name: str, pass_config: dict[str, Any], unsupported: list[str]
         except ValidationError:
             break
         return {key: params}
-    return passstep_for(name, pass_config, unsupported)
+    return pass_step(name, pass_config, unsupported)
 
 
-def passstep_for(name: str, pass_config: dict[str, Any], unsupported: list[str], carry_all: bool = False) -> dict[str, Any]:
+def pass_step(name: str, pass_config: dict[str, Any], unsupported: list[str], carry_all: bool = False) -> dict[str, Any]:
     """A `pass:` step; parameters orc cannot check (or, with carry_all, all of them) go under its `olive:`."""
     pass_type = str(pass_config.get("type", ""))
     canonical = catalog.canonical_pass_name(pass_type)

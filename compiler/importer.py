@@ -245,10 +245,15 @@ class _Builder:
         for error in errors:
             path = error.path
             if path[:1] == ("steps",) and len(path) > 1 and isinstance(path[1], int):
-                step_changed = self._demotestep_for(path[1])
-                if step_changed:
+                if "pass" in self.steps[path[1]] and self.target is not None:
+                    # already a plain pass: what a check objects to may be the typed target (AWQ on a CPU target)
+                    self.target = None
+                    self._carry(*SYSTEM_FIELDS)
+                    self.reasons[("systems",)] = f"kept as Olive systems, as written: {error.message}"
+                    changed = True
+                elif self._demote_step(path[1]):
                     self.reasons[("passes", self.step_names[path[1]])] = f"kept as an Olive pass, as written: {error.message}"
-                changed |= step_changed
+                    changed = True
             elif path[:1] == ("datasets",) and len(path) > 1 and path[1] in self.datasets:
                 self._demote_dataset(str(path[1]))
                 self.reasons[("data_configs", str(path[1]))] = f"kept as an Olive data config, as written: {error.message}"
@@ -266,7 +271,7 @@ class _Builder:
                 changed = True
         return changed
 
-    def _demotestep_for(self, index: int) -> bool:
+    def _demote_step(self, index: int) -> bool:
         name = self.step_names[index]
         current = self.steps[index]
         demoted = step_for(name, self.config["passes"][name], self.result.unsupported, carry_all="pass" in current)
@@ -287,7 +292,7 @@ class _Builder:
         compiled_passes, passes = compiled.get("passes") or {}, config.get("passes") or {}
         for index, name in enumerate(self.step_names):
             if not same_pass(compiled_passes.get(name), passes[name]):
-                changed |= self._demotestep_for(index)
+                changed |= self._demote_step(index)
         compiled_data = {d.get("name"): d for d in compiled.get("data_configs") or []}
         for name in list(self.datasets):
             original = next(d for d in config.get("data_configs") or [] if d.get("name") == name)

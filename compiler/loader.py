@@ -26,6 +26,7 @@ from .diagnostics import Diagnostic, OrcError, Path_
 
 MAX_BYTES = 2 * 1024 * 1024  # a recipe is a page of YAML; anything this big is a mistake
 MAX_NODES = 200_000  # bounds alias expansion ("billion laughs")
+MAX_DEPTH = 64  # bounds nesting, so no later stage (pydantic, JSON, Jinja) recurses without end
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -35,6 +36,7 @@ _OCT = re.compile(r"^0o[0-7]+$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 _EXPLICIT = {
     "tag:yaml.org,2002:str",
@@ -65,6 +67,7 @@ class Document:
     origins: dict[Path_, str] = field(default_factory=dict)
     # Secret values that came from the environment (value -> variable name): masked whenever printed.
     secrets: dict[str, str] = field(default_factory=dict)
+    from_env: set = field(default_factory=set)  # paths of values that are whole ${env:NAME} references
 
     def locate(self, path: Path_, *, key: bool = False) -> tuple[str, Position]:
         """The file and position of `path`, falling back to the nearest parent that exists."""
@@ -129,11 +132,15 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooLarge(node)
+        if len(path) > MAX_DEPTH:
+            raise _TooLarge(node, f"the document is nested more than {MAX_DEPTH} levels deep", "a recipe is a few levels of mappings and lists")
         self.doc.values.setdefault(path, _pos(node))
         if node.tag not in _EXPLICIT:
             self.error(node, path, f"YAML tag '{node.tag}' is not allowed", "recipes hold plain data only")
             return None
         if isinstance(node, ScalarNode):
+            if _SURROGATE.search(node.value):
+                return self._surrogates(node, path)
             if node.style is None and node.tag == _STR:
                 return scalar_value(node.value)
             return self._explicit_scalar(node, path)
@@ -147,6 +154,15 @@ class _Builder:
             return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
+
+    def _surrogates(self, node: ScalarNode, path: Path_) -> str | None:
+        """JSON-style escapes of a character beyond U+FFFF ("\\ud83d\\ude00") arrive as two surrogates:
+        join them, as JSON does; a lone surrogate is no character and could never be written out."""
+        try:
+            return node.value.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            self.error(node, path, "a lone UTF-16 surrogate escape (\\ud800-\\udfff) is not a character", "write the character itself")
+            return None
 
     def _explicit_scalar(self, node: ScalarNode, path: Path_) -> Any:
         if node.tag == _STR:
@@ -169,7 +185,9 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.error(key_node, path, "mapping keys must be plain strings")
                 continue
-            key = key_node.value
+            key = key_node.value if not _SURROGATE.search(key_node.value) else self._surrogates(key_node, path)
+            if key is None:
+                continue
             if key == "<<":
                 self.error(key_node, path, "YAML merge keys ('<<') are not supported", "use 'extends:' to share settings")
                 continue
@@ -185,8 +203,8 @@ class _Builder:
 
 
 class _TooLarge(Exception):
-    def __init__(self, node: Node):
-        self.node = node
+    def __init__(self, node: Node, message: str = f"the document expands to more than {MAX_NODES} nodes", hint: str = "YAML aliases repeated too often?"):
+        self.node, self.message, self.hint = node, message, hint
 
 
 def load_text(text: str, file: str = "<recipe>") -> Document:
@@ -196,6 +214,9 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
+        except RecursionError:  # PyYAML composes recursively: thousands of nested brackets exhaust the stack
+            raise OrcError([Diagnostic(f"the document is nested more than {MAX_DEPTH} levels deep", file, loader.line + 1, loader.column + 1,
+                                       (), "a recipe is a few levels of mappings and lists", code="too_large")]) from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -218,9 +239,7 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         builder.doc.data = builder.build(node, ())
     except _TooLarge as exc:
         p = _pos(exc.node)
-        raise OrcError(
-            [Diagnostic(f"the document expands to more than {MAX_NODES} nodes", file, p.line, p.column, (), "YAML aliases repeated too often?", code="too_large")]
-        ) from None
+        raise OrcError([Diagnostic(exc.message, file, p.line, p.column, (), exc.hint, code="too_large")]) from None
     if builder.errors:
         raise OrcError(builder.errors)
     return builder.doc

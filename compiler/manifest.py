@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .data_columns import data_files, is_pattern
 from .recipe import Recipe
 
 PACKAGES = ("olive-ai", "onnxruntime-genai", "onnxruntime-genai-cuda", "onnxruntime", "torch", "transformers", "peft")
@@ -43,8 +45,11 @@ def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, ba
     inputs: dict[str, str] = {}
     for dataset in recipe.datasets.values():
         for name in dataset.file_list:
-            file = base / name
-            inputs[f"data:{name}"] = sha256_file(file) if file.is_file() else "missing"
+            matches = data_files(base, name)  # a glob pattern names several files
+            if not matches:
+                inputs[f"data:{name}"] = "missing"
+            for file in matches:
+                inputs[f"data:{name if not is_pattern(name) else os.path.relpath(file, base)}"] = sha256_file(file)
     for name in (recipe.model.path, recipe.model.adapter_path) if recipe.model else ():
         if name and (base / name).is_dir():
             inputs[f"model:{name}"] = _folder_stamp(base / name)

@@ -9,24 +9,37 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import schema_lite
 from .catalog import RUN_CONFIG_SCHEMA_FILE
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    import jsonschema  # deferred: keeps `orc --help` light
+def _schema() -> dict[str, Any]:
+    return json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
 
-    schema = json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
+
+@lru_cache(maxsize=1)
+def _lite_validator() -> schema_lite.Validator | None:
+    schema = _schema()
+    return schema_lite.Validator(schema) if schema_lite.supports(schema) else None
+
+
+def jsonschema_errors(workflow: dict[str, Any], schema: dict[str, Any] | None = None) -> list[tuple[tuple, str]]:
+    """The same check with the full jsonschema library (slow to import)."""
+    import jsonschema  # deferred: keeps `orc --help` and `orc validate` light
+
+    schema = schema or _schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(workflow)]
 
 
 def schema_errors(workflow: dict[str, Any]) -> list[str]:
     """Problems the generated RunConfig schema finds, as 'path: message' lines."""
+    lite = _lite_validator()
+    found = list(lite.errors(workflow)) if lite is not None else jsonschema_errors(workflow)
     out = []
-    for error in sorted(_validator().iter_errors(workflow), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        out.append(f"{where}: {error.message[:300]}")
+    for path, message in sorted(found, key=lambda e: list(map(str, e[0]))):
+        where = "/".join(str(p) for p in path) or "(top)"
+        out.append(f"{where}: {message[:300]}")
     return out
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
 from . import catalog
+from .param_examples import EXAMPLES
 
 # Parameters that take an Olive data config: in a recipe they name one of the recipe's datasets.
 DATASET_SUFFIX = "data_config"
@@ -61,6 +62,27 @@ def annotation_for(schema: dict[str, Any]) -> Any:
     return Any
 
 
+def examples_for(name: str, param: dict[str, Any]) -> list[Any] | None:
+    """Values an editor can offer for a catalogued parameter: its choices, else its default (or, for a
+    flag, the value that changes it), else a hand-written example (param_examples.py)."""
+    if name in EXAMPLES:
+        return EXAMPLES[name]
+    schema = param.get("schema", {})
+    choices = [v for v in schema.get("enum", []) if v is not None]
+    choices += [v for s in schema.get("anyOf", []) for v in s.get("enum", [s.get("const")]) if v is not None]
+    if choices:
+        return choices[:8]
+    default = param.get("default")
+    if isinstance(default, bool):
+        return [not default]
+    if default is not None and default != [] and default != {}:
+        return [default]
+    kinds = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+    if kinds == {"null"}:
+        return [None]  # Olive declares no type here, so its config accepts only null
+    return [True, False] if "boolean" in kinds else None
+
+
 def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """create_model field definitions for a pass: recipe name -> (annotation, FieldInfo)."""
     to_recipe = {olive: ours for ours, olive in (renames or {}).items()}
@@ -76,20 +98,33 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
             ann = annotation_for(param.get("schema", {}))
             description = param.get("description") or ""
         extra = {"x-olive-name": olive_name} if name != olive_name else {}
+        examples = ["travel"] if olive_name.endswith(DATASET_SUFFIX) else examples_for(olive_name, param)
         if param.get("required"):
-            info = Field(..., description=description, json_schema_extra=extra or None)
+            info = Field(..., description=description, examples=examples, json_schema_extra=extra or None)
         else:
             default = param.get("default")
-            info = Field(default, description=description, json_schema_extra=extra or None)
+            info = Field(default, description=description, examples=examples, json_schema_extra=extra or None)
             ann = Optional[ann]
         fields[name] = (ann, info)
     return fields
+
+
+@lru_cache(maxsize=None)  # one model per base, shared by every step that trains: building it is slow
+def training_args_model(base: type[BaseModel]) -> type[BaseModel]:
+    """LoRA/QLoRA training arguments: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
+    fields: dict[str, Any] = {}
+    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
+        info = Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param))
+        fields[name] = (Optional[annotation_for(param.get("schema", {}))], info)
+    return create_model("TrainingArgs", __base__=base, **fields)
 
 
 @lru_cache(maxsize=None)
 def generic_model(pass_type: str) -> type[PassParams]:
     """The parameter model of any catalogued pass, for `pass:` steps (`type` is checked separately)."""
     fields = field_specs(pass_type)
+    if "training_args" in fields:  # checked key by key, like a typed step's `training:`
+        fields["training_args"] = (Optional[training_args_model(PassParams)], Field(None))
     fields["type"] = (StrictStr, Field(..., description="The Olive pass type."))
     fields["id"] = (Optional[StrictStr], Field(None, description="Name of this pass in the compiled workflow."))
     fields["olive"] = (Optional[dict[str, Any]], Field(None, description="Fields carried to Olive as they are, unchecked."))

@@ -16,6 +16,7 @@ from typing import Any
 from .catalog import RUN_CONFIG_SCHEMA_FILE
 from .diagnostics import Diagnostic, one_of, suggest
 from .loader import Document
+from .steps import HF, HF_ADAPTER, ONNX
 
 APPENDED = "data_configs"
 # Olive fields a recipe writes in its own sections; carrying them here would hide or duplicate the steps.
@@ -37,6 +38,23 @@ def field_schemas() -> dict[str, dict[str, Any]]:
     fields = {k: v for k, v in schema["properties"].items() if k not in NOT_CARRIED}
     fields.update(schema["$defs"]["RunEngineConfig"]["properties"])
     return dict(sorted(fields.items()))
+
+
+# Olive input model types whose form orc follows through the steps (others: not followed, nothing flagged).
+MODEL_FORMS = {"hfmodel": HF, "pytorchmodel": HF, "onnxmodel": ONNX}
+
+
+def input_form(recipe: Any) -> str | None:
+    """The form of the recipe's input model: from `model:`, or from the type of `olive.input_model`."""
+    if recipe.model is not None:
+        return HF_ADAPTER if recipe.model.adapter_path else HF
+    model = recipe.olive.get("input_model")
+    return MODEL_FORMS.get(str(model.get("type", "")).lower()) if isinstance(model, dict) else None
+
+
+def target_is_carried(recipe: Any) -> bool:
+    """Whether the workflow's systems come from `olive:` (then `target:` does not describe the device)."""
+    return any(key in recipe.olive for key in ("systems", "host", "target"))
 
 
 def olive_data_config_names(recipe: Any) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 from . import azureml, passthrough
 from .checks import run_checks
 from .compose import Reader, compose, load_composed_tree, read_disk, variant_names
+from .credentials import literal_secrets, scrub
 from .context import build_context
 from .diagnostics import Diagnostic, Diagnostics, OrcError
 from .loader import Document
@@ -96,12 +97,13 @@ def compile_variants(path: Path | str, variants: Sequence[str] | None = None, **
 def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:
     result = result or Result(file=doc.file, document=doc)
     recipe, problems = parse_recipe(doc)
-    result.diagnostics.extend(problems)
+    # Secrets are reported even when the recipe is otherwise invalid, and no message ever quotes one.
+    result.diagnostics.extend(scrub([*literal_secrets(doc), *problems], doc))
     if recipe is None:
         return result
     result.recipe = recipe
-    result.diagnostics.extend(run_checks(recipe, doc, result.base_dir))
-    result.diagnostics.extend(passthrough.check(recipe, doc))
+    result.diagnostics.extend(scrub(run_checks(recipe, doc, result.base_dir), doc))
+    result.diagnostics.extend(scrub(passthrough.check(recipe, doc), doc))
     if not result.ok:
         return result
     try:

@@ -10,12 +10,12 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model, model_validator
 
-from . import catalog
-from .pass_models import annotation_for, field_specs
+from .param_examples import EXAMPLES
+from .pass_models import field_specs, training_args_model
 from .steps import STEP_KINDS
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-DATASET_NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+DATASET_NAME_PATTERN = r"^[A-Za-z0-9_]+$"  # Olive's rule for data config names
 DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
 
 
@@ -31,10 +31,17 @@ class ModelSpec(Strict):
         examples=["microsoft/Phi-3.5-mini-instruct", "../examples/tiny-phi3"],
     )
     task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
-    trust_remote_code: StrictBool = Field(False, description="Allow the model's own Python code to run when it is loaded.")
-    adapter_path: Optional[StrictStr] = Field(None, description="A LoRA adapter folder to load with the model (relative to the recipe).")
+    trust_remote_code: StrictBool = Field(False, examples=[True], description="Allow the model's own Python code to run when it is loaded.")
+    adapter_path: Optional[StrictStr] = Field(
+        None,
+        examples=["adapters/travel"],
+        description="A LoRA adapter folder to load with the model (relative to the recipe).",
+    )
     load_kwargs: dict[str, Any] = Field(
-        default_factory=dict, description="Extra keyword arguments for from_pretrained.", examples=[{"attn_implementation": "eager"}]
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="Extra keyword arguments for from_pretrained.",
+        examples=[{"attn_implementation": "eager"}],
     )
 
 
@@ -44,21 +51,25 @@ class Dataset(Strict):
     )
     hf: Optional[StrictStr] = Field(None, description="A Hugging Face dataset id, instead of files.", examples=["nampdn-ai/tiny-codes"])
     format: Optional[Literal["json", "csv", "parquet", "text"]] = Field(
-        None, description="The files' format; taken from the file extension when left out (.jsonl and .json are json)."
+        None, examples=["json"], description="The files' format; taken from the file extension when left out (.jsonl and .json are json)."
     )
-    split: StrictStr = Field("train", description="The split to use.")
+    split: StrictStr = Field("train", examples=["train", "train[:80%]"], description="The split to use.")
     template: Optional[StrictStr] = Field(
         None,
         description="A text template with {column} placeholders that builds each training text.",
         examples=["<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>"],
     )
-    columns: Optional[list[StrictStr]] = Field(None, description="Text columns joined into each training text (instead of a template).")
-    max_length: int = Field(1024, gt=0, description="The maximum sequence length in tokens.")
-    max_samples: Optional[int] = Field(None, gt=0, description="Use at most this many samples.")
-    batch_size: int = Field(1, gt=0, description="The data loader's batch size.")
-    add_special_tokens: StrictBool = Field(False, description="Add the tokenizer's BOS/EOS tokens to each text.")
+    columns: Optional[list[StrictStr]] = Field(
+        None,
+        examples=[["text"], ["prompt", "response"]],
+        description="Text columns joined into each training text (instead of a template).",
+    )
+    max_length: int = Field(1024, gt=0, examples=[512, 2048], description="The maximum sequence length in tokens.")
+    max_samples: Optional[int] = Field(None, gt=0, examples=[1000], description="Use at most this many samples.")
+    batch_size: int = Field(1, gt=0, examples=[1, 8], description="The data loader's batch size.")
+    add_special_tokens: StrictBool = Field(False, examples=[True], description="Add the tokenizer's BOS/EOS tokens to each text.")
     strategy: Optional[Literal["line-by-line", "line-by-line-random", "join", "join-random", "join-sliding-window"]] = Field(
-        None, description="How texts become sequences (Olive's default is join)."
+        None, examples=["line-by-line"], description="How texts become sequences (Olive's default is join)."
     )
 
     @model_validator(mode="after")
@@ -77,41 +88,63 @@ class Dataset(Strict):
 
 
 class AzureML(Strict):
-    subscription_id: StrictStr = Field(..., description="Azure subscription id; use ${env:AZURE_SUBSCRIPTION_ID}.")
-    resource_group: StrictStr = Field(..., description="The workspace's resource group.")
-    workspace: StrictStr = Field(..., description="The AzureML workspace name.")
+    subscription_id: StrictStr = Field(..., examples=["${env:AZURE_SUBSCRIPTION_ID}"], description="Azure subscription id; use ${env:AZURE_SUBSCRIPTION_ID}.")
+    resource_group: StrictStr = Field(..., examples=["my-resource-group"], description="The workspace's resource group.")
+    workspace: StrictStr = Field(..., examples=["my-workspace"], description="The AzureML workspace name.")
     compute: StrictStr = Field(..., description="The compute cluster that runs the job.", examples=["gpu-cluster"])
     environment: StrictStr = Field(
         "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest",
         description="The AzureML environment (image) of the job.",
+        examples=["azureml:my-olive-env:1"],
     )
-    experiment: StrictStr = Field("orc", description="The experiment name the job is filed under.")
+    experiment: StrictStr = Field("orc", examples=["phi3-finetune"], description="The experiment name the job is filed under.")
 
 
 class Docker(Strict):
-    dockerfile: StrictStr = Field(..., description="The Dockerfile, relative to build_context.")
-    build_context: StrictStr = Field(".", description="The docker build context folder, relative to the recipe.")
-    image: StrictStr = Field("olive-docker:latest", description="The image name to build and run.")
-    work_dir: StrictStr = Field("/olive-ws", description="The working folder inside the container (absolute).")
+    dockerfile: StrictStr = Field(..., examples=["Dockerfile"], description="The Dockerfile, relative to build_context.")
+    build_context: StrictStr = Field(".", examples=["docker"], description="The docker build context folder, relative to the recipe.")
+    image: StrictStr = Field("olive-docker:latest", examples=["olive-docker:latest"], description="The image name to build and run.")
+    work_dir: StrictStr = Field("/olive-ws", examples=["/olive-ws"], description="The working folder inside the container (absolute).")
 
 
 class PythonEnv(Strict):
-    python_environment_path: StrictStr = Field(..., description="The folder that holds the environment's python executable.")
-    environment_variables: dict[str, StrictStr] = Field(default_factory=dict, description="Variables set for the run.")
+    python_environment_path: StrictStr = Field(
+        ...,
+        examples=["/opt/conda/envs/olive/bin"],
+        description="The folder that holds the environment's python executable.",
+    )
+    environment_variables: dict[str, StrictStr] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        examples=[{"HF_TOKEN": "${env:HF_TOKEN}"}],
+        description="Variables set for the run.",
+    )
 
 
 class Target(Strict):
-    device: Literal["cpu", "gpu", "npu"] = Field("cpu", description="The accelerator the model is optimized for.")
+    device: Literal["cpu", "gpu", "npu"] = Field("cpu", examples=["gpu"], description="The accelerator the model is optimized for.")
     provider: Optional[StrictStr] = Field(
         None, description="The ONNX Runtime execution provider (default: CPU, CUDA or QNN by device).", examples=["CUDAExecutionProvider"]
     )
     host_device: Optional[Literal["cpu", "gpu"]] = Field(
-        None, description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model)."
+        None,
+        examples=["gpu"],
+        description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model).",
     )
-    system: Literal["local", "docker", "python_env", "azureml"] = Field("local", description="Where the workflow runs.")
-    azureml: Optional[AzureML] = Field(None, description="Required with system: azureml.")
-    docker: Optional[Docker] = Field(None, description="Required with system: docker.")
-    python_env: Optional[PythonEnv] = Field(None, description="Required with system: python_env.")
+    system: Literal["local", "docker", "python_env", "azureml"] = Field("local", examples=["azureml"], description="Where the workflow runs.")
+    azureml: Optional[AzureML] = Field(
+        None,
+        examples=[
+            {"subscription_id": "${env:AZURE_SUBSCRIPTION_ID}", "resource_group": "my-resource-group", "workspace": "my-workspace", "compute": "gpu-cluster"}
+        ],
+        description="Required with system: azureml.",
+    )
+    docker: Optional[Docker] = Field(None, examples=[{"dockerfile": "Dockerfile", "build_context": "docker"}], description="Required with system: docker.")
+    python_env: Optional[PythonEnv] = Field(
+        None,
+        examples=[{"python_environment_path": "/opt/conda/envs/olive/bin"}],
+        description="Required with system: python_env.",
+    )
     name: Optional[StrictStr] = Field(
         None, pattern=r"^[A-Za-z0-9_.-]+$", description="The system's name in the compiled workflow (default: local_system, docker_system, ...).", examples=["qnn_system"]
     )
@@ -138,22 +171,21 @@ class Target(Strict):
 
 
 class Output(Strict):
-    dir: StrictStr = Field("outputs", description="Where the final model goes, relative to the recipe.")
-    cache: StrictStr = Field(".olive-cache", description="Olive's cache folder, relative to the recipe.")
+    dir: StrictStr = Field("outputs", examples=["models/phi35-travel"], description="Where the final model goes, relative to the recipe.")
+    cache: StrictStr = Field(".olive-cache", examples=[".olive-cache"], description="Olive's cache folder, relative to the recipe.")
 
 
 class Engine(Strict):
-    log_level: int = Field(1, ge=0, le=4, description="Olive's log severity: 0 verbose ... 4 fatal.")
-    evaluate_input_model: StrictBool = Field(False, description="Evaluate the input model before the passes.")
-    clean_cache: StrictBool = Field(False, description="Clear Olive's cache before running.")
-    no_artifacts: StrictBool = Field(False, description="Skip Olive's extra output artifacts.")
+    log_level: int = Field(1, ge=0, le=4, examples=[0, 3], description="Olive's log severity: 0 verbose ... 4 fatal.")
+    evaluate_input_model: StrictBool = Field(False, examples=[True], description="Evaluate the input model before the passes.")
+    clean_cache: StrictBool = Field(False, examples=[True], description="Clear Olive's cache before running.")
+    no_artifacts: StrictBool = Field(False, examples=[True], description="Skip Olive's extra output artifacts.")
 
 
 PASS_PASSTHROUGH = (
     "Fields of the Olive pass carried as they are, unchecked: search spaces, a pass-level host or evaluator,"
     " parameters orc does not know. They win over the step's own parameters."
 )
-
 PASS_GROUP = (
     "More configurations of this pass, each a mapping of Olive pass fields (`type` included), that Olive"
     " runs as one pass group after the step's own configuration."
@@ -161,25 +193,23 @@ PASS_GROUP = (
 
 
 class StepBase(Strict):
-    id: Optional[StrictStr] = Field(None, pattern=r"^[A-Za-z0-9_-]+$", description="Name of this step (and its Olive pass); must be unique.")
-    olive: Optional[dict[StrictStr, Any]] = Field(None, description=PASS_PASSTHROUGH)
-    group: Optional[list[dict[StrictStr, Any]]] = Field(None, min_length=1, description=PASS_GROUP)
-
-
-def _training_model() -> type[BaseModel]:
-    """LoRA/QLoRA `training:`: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
-    fields: dict[str, Any] = {}
-    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
-        fields[name] = (Optional[annotation_for(param.get("schema", {}))], Field(param.get("default"), description=param.get("description", "")))
-    return create_model("TrainingArgs", __base__=Strict, **fields)
+    id: Optional[StrictStr] = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        examples=["finetune"],
+        description="Name of this step (and its Olive pass); must be unique.",
+    )
+    olive: Optional[dict[StrictStr, Any]] = Field(None, examples=[{"weight_type": "SEARCHABLE_VALUES"}], description=PASS_PASSTHROUGH)
+    group: Optional[list[dict[StrictStr, Any]]] = Field(None, min_length=1, examples=[[{"type": "OnnxConversion", "target_opset": 19}]], description=PASS_GROUP)
 
 
 def _typed_step_model(key: str) -> type[StepBase]:
     kind = STEP_KINDS[key]
     fields = field_specs(kind.olive_type, kind.renames)
     if "training" in fields:
-        training = _training_model()
-        fields["training"] = (Optional[training], Field(None, description="Training arguments (transformers.TrainingArguments names)."))
+        training = training_args_model(Strict)
+        info = Field(None, description="Training arguments (transformers.TrainingArguments names).", examples=EXAMPLES["training_args"])
+        fields["training"] = (Optional[training], info)
     model = create_model(f"{kind.olive_type}Step", __base__=StepBase, __doc__=kind.summary, **fields)
     return model
 
@@ -197,8 +227,11 @@ StepItem = create_model(
     "StepItem",
     __base__=Strict,
     __doc__="One pipeline step: exactly one key, naming the step kind.",
-    **{key: (Optional[model], Field(None, description=STEP_KINDS[key].summary)) for key, model in TYPED_STEP_MODELS.items()},
-    pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__)),
+    **{
+        key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
+        for key, model in TYPED_STEP_MODELS.items()
+    },
+    pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__, examples=[{"type": "OrtTransformersOptimization", "opt_level": 1}])),
 )
 
 
@@ -220,35 +253,45 @@ def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
 
 class MetricGoal(Strict):
     type: Literal["threshold", "min-improvement", "percent-min-improvement", "max-degradation", "percent-max-degradation"] = Field(
-        ..., description="How the goal is measured."
+        ..., examples=["max-degradation"], description="How the goal is measured."
     )
-    value: Union[StrictFloat, StrictInt] = Field(..., description="The goal's value.")
+    value: Union[StrictFloat, StrictInt] = Field(..., examples=[0.01, 20], description="The goal's value.")
 
 
 class MetricMeasure(Strict):
     """One measure of a metric (Olive's `sub_types` entry), e.g. accuracy_score, perplexity, avg, p90."""
 
-    name: StrictStr = Field(..., description="The measure: accuracy_score, f1_score, perplexity, ... for accuracy; avg, p50, p90, ... for latency.")
-    priority: Optional[StrictInt] = Field(None, description="Rank of this measure when comparing models (1 = first); -1 or unset: not ranked.")
-    goal: Optional[MetricGoal] = Field(None, description="The goal a model must reach on this measure.")
-    higher_is_better: Optional[StrictBool] = Field(None, description="Whether higher values are better (custom metrics).")
-    metric_config: Optional[dict[str, Any]] = Field(None, description="Options of the measure (e.g. task, num_classes).")
+    name: StrictStr = Field(
+        ..., examples=["accuracy_score", "perplexity", "avg"], description="The measure: accuracy_score, f1_score, perplexity, ... for accuracy; avg, p50, p90, ... for latency."
+    )
+    priority: Optional[StrictInt] = Field(None, examples=[1], description="Rank of this measure when comparing models (1 = first); -1 or unset: not ranked.")
+    goal: Optional[MetricGoal] = Field(None, examples=[{"type": "max-degradation", "value": 0.01}], description="The goal a model must reach on this measure.")
+    higher_is_better: Optional[StrictBool] = Field(None, examples=[True], description="Whether higher values are better (custom metrics).")
+    metric_config: Optional[dict[str, Any]] = Field(None, examples=[{"task": "multiclass", "num_classes": 2}], description="Options of the measure (e.g. task, num_classes).")
 
 
 class Metric(Strict):
-    name: StrictStr = Field(..., description="The metric's name.", examples=["accuracy", "latency"])
-    type: Literal["accuracy", "latency", "throughput", "size_on_disk", "custom"] = Field(..., description="The kind of metric (perplexity is an accuracy measure).")
-    dataset: Optional[StrictStr] = Field(None, description="Name of the dataset (or the Olive data config under olive.data_configs) to evaluate on.")
-    measures: list[MetricMeasure] = Field(default_factory=list, description="What to measure (Olive's sub_types).")
-    user_config: Optional[dict[str, Any]] = Field(None, description="Olive's user_config of the metric (user_script, evaluate_func, inference_settings...).")
-    backend: Optional[StrictStr] = Field(None, description="The metric backend (torch_metrics, huggingface_metrics).")
+    name: StrictStr = Field(..., examples=["accuracy", "latency"], description="The metric's name.")
+    type: Literal["accuracy", "latency", "throughput", "size_on_disk", "custom"] = Field(
+        ..., examples=["accuracy", "latency"], description="The kind of metric (perplexity is an accuracy measure)."
+    )
+    dataset: Optional[StrictStr] = Field(None, examples=["glue"], description="Name of the dataset (or the Olive data config under olive.data_configs) to evaluate on.")
+    measures: list[MetricMeasure] = Field(
+        default_factory=list, json_schema_extra={"default": []}, examples=[[{"name": "avg", "priority": 1}]], description="What to measure (Olive's sub_types)."
+    )
+    user_config: Optional[dict[str, Any]] = Field(
+        None, examples=[{"user_script": "user_script.py", "evaluate_func": "eval_accuracy"}], description="Olive's user_config of the metric (user_script, evaluate_func, inference_settings...)."
+    )
+    backend: Optional[StrictStr] = Field(None, examples=["huggingface_metrics"], description="The metric backend (torch_metrics, huggingface_metrics).")
 
 
 class Evaluate(Strict):
     """How Olive evaluates models: one named evaluator, used by the engine."""
 
-    name: StrictStr = Field("evaluator", description="The evaluator's name in the compiled workflow.")
-    metrics: list[Metric] = Field(..., min_length=1, description="The metrics to measure.")
+    name: StrictStr = Field("evaluator", examples=["common_evaluator"], description="The evaluator's name in the compiled workflow.")
+    metrics: list[Metric] = Field(
+        ..., min_length=1, examples=[[{"name": "latency", "type": "latency", "dataset": "glue", "measures": [{"name": "avg"}]}]], description="The metrics to measure."
+    )
 
 
 class Recipe(Strict):
@@ -264,26 +307,60 @@ class Recipe(Strict):
     )
 
     name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
-    description: StrictStr = Field("", description="What the recipe does, in a sentence.")
-    model: Optional[ModelSpec] = Field(None, description="The input model (required unless `olive.input_model` gives an Olive model config).")
-    datasets: dict[StrictStr, Dataset] = Field(default_factory=dict, description="Named datasets; steps refer to them by name.")
-    target: Target = Field(default_factory=Target, description="The device, execution provider and system to build for.")
-    steps: list[StepItem] = Field(..., min_length=1, description="The ordered pipeline; each item has exactly one key naming the step.")  # type: ignore[valid-type]
-    output: Output = Field(default_factory=Output, description="Where outputs and Olive's cache go.")
-    engine: Engine = Field(default_factory=Engine, description="Olive engine options.")
+    description: StrictStr = Field(
+        "",
+        examples=["LoRA on travel Q&A, then int4 ONNX for onnxruntime-genai"],
+        description="What the recipe does, in a sentence.",
+    )
+    model: Optional[ModelSpec] = Field(
+        None,
+        examples=[{"path": "microsoft/Phi-3.5-mini-instruct", "task": "text-generation"}],
+        description="The input model (required unless `olive.input_model` gives an Olive model config).",
+    )
+    datasets: dict[StrictStr, Dataset] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}, "propertyNames": {"pattern": DATASET_NAME_PATTERN}},
+        examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}],
+        description="Named datasets; steps refer to them by name.",
+    )
+    target: Target = Field(
+        default_factory=Target,
+        json_schema_extra={"default": {}},
+        examples=[{"device": "gpu", "provider": "CUDAExecutionProvider"}],
+        description="The device, execution provider and system to build for.",
+    )
+    steps: list[StepItem] = Field(
+        ...,
+        min_length=1,
+        examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
+        description="The ordered pipeline; each item has exactly one key naming the step.",
+    )  # type: ignore[valid-type]
+    output: Output = Field(
+        default_factory=Output,
+        json_schema_extra={"default": {}},
+        examples=[{"dir": "models/phi35-travel"}],
+        description="Where outputs and Olive's cache go.",
+    )
+    engine: Engine = Field(default_factory=Engine, json_schema_extra={"default": {}}, examples=[{"log_level": 3}], description="Olive engine options.")
     # Composition (compiler/compose.py resolves these before validation; declared here for editors).
     extends: Optional[Union[StrictStr, list[StrictStr]]] = Field(
         None, description="Base recipe(s) to build on, relative to this file: mappings merge, lists are replaced, steps merge by `id:`.", examples=["base.yaml"]
     )
-    vars: dict[StrictStr, Any] = Field(default_factory=dict, description="Values that strings refer to as ${var:name}.", examples=[{"data_dir": "../data"}])
+    vars: dict[StrictStr, Any] = Field(default_factory=dict, json_schema_extra={"default": {}}, description="Values that strings refer to as ${var:name}.", examples=[{"data_dir": "../data"}])
     variants: dict[StrictStr, dict[StrictStr, Any]] = Field(
         default_factory=dict,
+        json_schema_extra={"default": {}},
         description="Named sets of recipe settings merged on top (`orc compile --variant NAME` or `--all-variants`).",
         examples=[{"cpu": {"target": {"device": "cpu"}}, "cuda": {"target": {"device": "gpu"}}}],
     )
-    evaluate: Optional[Evaluate] = Field(None, description="The metrics Olive measures on the models it builds.")
+    evaluate: Optional[Evaluate] = Field(
+        None,
+        examples=[{"name": "common_evaluator", "metrics": [{"name": "accuracy", "type": "accuracy", "dataset": "glue", "measures": [{"name": "accuracy_score", "priority": 1}]}]}],
+        description="The metrics Olive measures on the models it builds.",
+    )
     olive: dict[StrictStr, Any] = Field(
         default_factory=dict,
+        json_schema_extra={"default": {}},
         description=(
             "Olive RunConfig fields carried into the workflow as they are, checked against Olive's schema: each replaces the"
             " compiled field of that name (null removes it); `data_configs` entries are added to the datasets' configs."

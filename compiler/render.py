@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from .catalog import data_dir
+
+TEMPLATES_DIR = data_dir("templates")
 ENTRY_TEMPLATE = "workflow.json.j2"
 
 

@@ -23,6 +23,7 @@ class StepKind:
     renames: dict[str, str] = field(default_factory=dict)  # recipe name -> Olive parameter name
     consumes: tuple[str, ...] = (HF,)
     needs_cuda: bool = False
+    example: dict = field(default_factory=dict)  # a typical step, offered by editors through the schema
 
 
 _TRAINING = {"dataset": "train_data_config", "eval_dataset": "eval_data_config", "training": "training_args", "dropout": "lora_dropout"}
@@ -30,13 +31,18 @@ _TRAINING = {"dataset": "train_data_config", "eval_dataset": "eval_data_config",
 STEP_KINDS: dict[str, StepKind] = {
     kind.key: kind
     for kind in (
-        StepKind("awq", "AutoAWQQuantizer", "Quantize the weights to 4 bits with AWQ (needs a CUDA GPU).", {"dataset": "data_config"}, needs_cuda=True),
-        StepKind("lora", "LoRA", "Fine-tune a LoRA adapter on a dataset.", _TRAINING),
-        StepKind("qlora", "QLoRA", "Fine-tune a LoRA adapter on a 4-bit quantized base (needs a CUDA GPU).", _TRAINING, needs_cuda=True),
-        StepKind("merge_adapters", "MergeAdapterWeights", "Merge the fine-tuned adapter into the base weights.", consumes=(HF_ADAPTER,)),
-        StepKind("extract_adapters", "ExtractAdapters", "Move the adapter weights out of the ONNX model into a weights file.", consumes=(ONNX,)),
-        StepKind("model_builder", "ModelBuilder", "Build an onnxruntime-genai ONNX model (fp32, fp16, int4...).", consumes=(HF, HF_ADAPTER)),
-        StepKind("onnx_conversion", "OnnxConversion", "Export the PyTorch model to ONNX with torch.onnx.", consumes=(HF, HF_ADAPTER)),
+        StepKind("awq", "AutoAWQQuantizer", "Quantize the weights to 4 bits with AWQ (needs a CUDA GPU).", {"dataset": "data_config"}, needs_cuda=True,
+                 example={"bits": 4}),
+        StepKind("lora", "LoRA", "Fine-tune a LoRA adapter on a dataset.", _TRAINING,
+                 example={"dataset": "travel", "r": 16, "alpha": 32, "training": {"max_steps": 100}}),
+        StepKind("qlora", "QLoRA", "Fine-tune a LoRA adapter on a 4-bit quantized base (needs a CUDA GPU).", _TRAINING, needs_cuda=True,
+                 example={"dataset": "travel", "r": 64, "alpha": 64, "dropout": 0.1}),
+        StepKind("merge_adapters", "MergeAdapterWeights", "Merge the fine-tuned adapter into the base weights.", consumes=(HF_ADAPTER,), example={}),
+        StepKind("extract_adapters", "ExtractAdapters", "Move the adapter weights out of the ONNX model into a weights file.", consumes=(ONNX,), example={}),
+        StepKind("model_builder", "ModelBuilder", "Build an onnxruntime-genai ONNX model (fp32, fp16, int4...).", consumes=(HF, HF_ADAPTER),
+                 example={"precision": "int4"}),
+        StepKind("onnx_conversion", "OnnxConversion", "Export the PyTorch model to ONNX with torch.onnx.", consumes=(HF, HF_ADAPTER),
+                 example={"target_opset": 17}),
     )
 }
 

@@ -17,3 +17,21 @@ for key, value in {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": 
 @pytest.fixture
 def orc_cmd():
     return [sys.executable, "-m", "compiler"]
+
+
+def locations(data, prefix=()):
+    """Every path in nested data (mappings and lists), the root first: where a mutation can strike."""
+    yield prefix
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from locations(value, prefix + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from locations(value, prefix + (i,))
+
+
+def parent_of(data, path):
+    """The container that holds the value at `path`."""
+    for part in path[:-1]:
+        data = data[part]
+    return data

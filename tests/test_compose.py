@@ -132,18 +132,18 @@ def test_a_var_taken_from_the_environment_is_typed_where_it_is_used(tmp_path):
 
 
 def test_escaped_references_stay_literal(tmp_path):
-    recipe = write(tmp_path, "r.yaml", BASE.replace('"{prompt} {response}"', '"$${env:HOME} {prompt}"'))
+    recipe = write(tmp_path, "r.yaml", BASE.replace("name: base\n", 'name: base\ndescription: "costs $${env:HOME} {prompt}"\n'))
     result = compile_file(recipe, env={})
-    assert result.workflow["data_configs"][0]["pre_process_data_config"]["text_template"] == "${env:HOME} {prompt}"
+    assert result.ok and result.recipe.description == "costs ${env:HOME} {prompt}"
 
 
 def test_set_overrides_by_step_id_or_kind_typed_by_the_schema(tmp_path):
     recipe = write(tmp_path, "r.yaml", BASE)
-    result = compile_file(recipe, sets=["steps.lora.training.max_steps=10", "steps.build.precision=fp16", "target.device=cpu", "model.task=10",
+    result = compile_file(recipe, sets=["steps.lora.training.max_steps=10", "steps.build.precision=fp32", "target.device=cpu", "model.task=10",
                                         "steps.train.target_modules=[o_proj, qkv_proj]"])
     assert result.ok, errors(result)
     passes = result.workflow["passes"]
-    assert passes["train"]["training_args"]["max_steps"] == 10 and passes["build"]["precision"] == "fp16"
+    assert passes["train"]["training_args"]["max_steps"] == 10 and passes["build"]["precision"] == "fp32"
     assert passes["train"]["target_modules"] == ["o_proj", "qkv_proj"]
     assert result.workflow["input_model"]["task"] == "10"  # a string field keeps the text
 
@@ -194,7 +194,7 @@ def test_variants_expand_to_deterministically_named_workflows(tmp_path):
     assert [d.hint for d in compile_file(recipe, variant="fats").diagnostics.errors] == ["did you mean 'fast'?"]
 
 
-SECRET = "hf_Q8fz0aWmNx2LrT5vYb7cKpD3"
+SECRET = "hf_Q8fz0aWmNx2LrT5vYb7cKpD3aB4cD5eF6gH7jK"  # a Hugging Face token format the literal check knows
 
 
 def test_secrets_from_the_environment_are_masked_in_print_and_errors_and_written_owner_only(tmp_path, orc_cmd):
