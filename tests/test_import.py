@@ -220,6 +220,10 @@ def test_a_typed_step_orc_rejects_stays_an_olive_pass_and_says_why(tmp_path):
     imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
     assert imported.recipe["steps"] == [{"pass": {"type": "AutoAWQQuantizer", "id": "awq", "bits": 4}}]
     assert "# kept as an Olive pass, as written: awq needs a CUDA GPU, but the target is cpu/CPUExecutionProvider" in imported.text
+    # orc's device checks then leave the pass alone: the systems come from `olive:` as the config had them
+    assert "target" not in imported.recipe and imported.recipe["olive"]["systems"] == config["systems"]
+    assert "# kept as Olive systems, as written: AutoAWQQuantizer needs a CUDA GPU" in imported.text
+    assert compile_text(imported.text, tmp_path / "w.yaml")["passes"]["awq"] == {"type": "AutoAWQQuantizer", "bits": 4}
 
 
 config_values = st.recursive(
