@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from . import catalog
 from .context import data_format, dataset_config
 from .pass_models import generic_model
-from .recipe import Dataset, Evaluate, ModelSpec
+from .recipe import TYPED_STEP_MODELS, Dataset, Evaluate, ModelSpec
 from .steps import STEP_KINDS
 
 
@@ -148,8 +148,6 @@ def typed_step(name: str, pass_config: dict[str, Any], unsupported: list[str]) -
     for key, kind in STEP_KINDS.items():
         if kind.olive_type != olive_type:
             continue
-        from .recipe import TYPED_STEP_MODELS
-
         to_recipe = {olive: ours for ours, olive in kind.renames.items()}
         params = {to_recipe.get(k, k): v for k, v in pass_config.items() if k != "type"}
         if name != key:
@@ -192,6 +190,7 @@ def pass_step(name: str, pass_config: dict[str, Any], unsupported: list[str], ca
 
 
 def typed_evaluate(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The `evaluate:` section for one evaluator that the engine uses, its metrics naming data by name."""
     evaluators = config.get("evaluators")
     if not isinstance(evaluators, dict) or len(evaluators) != 1:
         return None
