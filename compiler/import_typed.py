@@ -104,11 +104,25 @@ def typed_dataset(data: Any) -> dict[str, Any] | None:
 
 
 def typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
-    """A recipe target for one local system with one accelerator and provider, used as host and target."""
-    systems = config.get("systems")
-    if not isinstance(systems, dict) or len(systems) != 1:
+    """A recipe target: one local system used as host and target, or a target system plus a local
+    `host_system` for the steps (a recipe's `host_device`). The caller checks the guess by compiling it."""
+    systems, host, target = config.get("systems"), config.get("host"), config.get("target")
+    if not isinstance(systems, dict) or not isinstance(target, str) or target not in systems:
         return None
-    ((name, system),) = systems.items()
+    device = _local_device(systems[target])
+    if device is None or set(systems) - {target, host}:
+        return None
+    typed = {"device": device[0], "provider": device[1]}
+    if target != "local_system":
+        typed["name"] = target
+    if host == target:
+        return typed
+    host_device = _local_device(systems.get(host)) if host == "host_system" else None
+    return {**typed, "host_device": host_device[0]} if host_device and host_device[0] in ("cpu", "gpu") else None
+
+
+def _local_device(system: Any) -> tuple[str, str] | None:
+    """(device, provider) of a local system with one accelerator and one execution provider."""
     if not isinstance(system, dict) or system.get("type") != "LocalSystem" or set(system) != {"type", "accelerators"}:
         return None
     accelerators = system["accelerators"]
@@ -118,10 +132,9 @@ def typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
     providers = accelerator.get("execution_providers")
     if set(accelerator) != {"device", "execution_providers"} or accelerator["device"] not in ("cpu", "gpu", "npu"):
         return None
-    if not isinstance(providers, list) or len(providers) != 1 or config.get("host") != name or config.get("target") != name:
+    if not isinstance(providers, list) or len(providers) != 1 or not isinstance(providers[0], str):
         return None
-    target = {"device": accelerator["device"], "provider": providers[0]}
-    return target if name == "local_system" else {**target, "name": name}
+    return accelerator["device"], providers[0]
 
 
 def step_for(name: str, value: Any, unsupported: list[str], carry_all: bool | None = None) -> dict[str, Any]:

@@ -296,3 +296,11 @@ def test_cli_import_never_writes_over_the_config(tmp_path):
     config.write_text(original)
     proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config), "-o", str(config)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "is the config itself" in proc.stderr and config.read_text() == original
+
+
+def test_a_separate_host_system_becomes_the_targets_host_device(tmp_path):
+    config = json.loads((ROOT / "tests" / "golden" / "phi35-awq-lora-travel-cpu.json").read_text())
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.recipe["target"] == {"device": "cpu", "provider": "CPUExecutionProvider", "host_device": "gpu"}
+    workflow = compile_text(imported.text, tmp_path / "w.yaml")
+    assert (workflow["systems"], workflow["host"], workflow["target"]) == (config["systems"], "host_system", "local_system")
