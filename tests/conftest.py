@@ -6,7 +6,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
+CORPUS = Path(os.environ.get("ORC_CORPUS", SHARED / "corpus"))  # the conformance configs, beside the checkout
 RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
 
 # Olive waits on unreachable telemetry and hub calls without these.
