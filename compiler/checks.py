@@ -15,7 +15,7 @@ from .check_base import Check, at, steps
 from .context import step_id
 from .credentials import ENV_PREFIX
 from .data_checks import DATA_CHECKS
-from .diagnostics import Diagnostic, one_of, suggest
+from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
 from .passthrough import olive_data_config_names
 from .pipeline_checks import PIPELINE_CHECKS
@@ -23,8 +23,27 @@ from .recipe import DATASET_NAME_PATTERN, Recipe
 
 
 def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
-    names = list(recipe.datasets) + olive_data_config_names(recipe)
-    for _, _, _, path, values in steps(recipe):
+    names = list(recipe.datasets) + olive_data_config_names(recipe.olive)
+    yield from _unknown_datasets(doc, names, [(path, values) for _, _, _, path, values in steps(recipe)])
+
+
+def raw_dataset_references(doc: Document) -> Iterator[Diagnostic]:
+    """The same check on the document as written, for a recipe whose models did not validate: a wrong
+    dataset name is then reported in the same run as, say, a type error elsewhere."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    datasets, items = data.get("datasets", {}), data.get("steps")
+    if not isinstance(datasets, dict) or not isinstance(items, list):
+        return
+    step_values = [
+        (("steps", index, kind), values)
+        for index, item in enumerate(items) if isinstance(item, dict) and len(item) == 1
+        for kind, values in item.items() if isinstance(values, dict)
+    ]
+    yield from _unknown_datasets(doc, list(datasets) + olive_data_config_names(data.get("olive")), step_values)
+
+
+def _unknown_datasets(doc: Document, names: list[str], step_values: list[tuple[Path_, dict]]) -> Iterator[Diagnostic]:
+    for path, values in step_values:
         for key, value in values.items():
             if (key in ("dataset", "eval_dataset") or key.endswith("data_config")) and isinstance(value, str) and value not in names:
                 hint = suggest(value, names) or (one_of(names) if names else "no datasets are declared under 'datasets:'")

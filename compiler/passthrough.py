@@ -57,8 +57,11 @@ def target_is_carried(recipe: Any) -> bool:
     return any(key in recipe.olive for key in ("systems", "host", "target"))
 
 
-def olive_data_config_names(recipe: Any) -> list[str]:
-    configs = recipe.olive.get(APPENDED) or []
+def olive_data_config_names(olive: Any) -> list[str]:
+    """Names of the data configs an `olive:` block adds beside the recipe's datasets."""
+    configs = (olive.get(APPENDED) if isinstance(olive, dict) else None) or []
+    if not isinstance(configs, list):
+        return []
     return [c["name"] for c in configs if isinstance(c, dict) and isinstance(c.get("name"), str)]
 
 
@@ -97,7 +100,7 @@ def check(recipe: Any, doc: Document) -> list[Diagnostic]:
             where = path + tuple(error.absolute_path)
             out.append(_at(doc, where, f"not valid for Olive's {key}: {error.message[:300]}"))
     names = list(recipe.datasets)
-    for index, name in enumerate(olive_data_config_names(recipe)):
+    for index, name in enumerate(olive_data_config_names(recipe.olive)):
         if name in names:
             out.append(_at(doc, ("olive", APPENDED, index, "name"), f"data config '{name}' is also a dataset under datasets:", "rename one of them"))
         names.append(name)

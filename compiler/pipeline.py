@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 from . import azureml, passthrough
-from .checks import run_checks
+from .checks import raw_dataset_references, run_checks
 from .compose import Reader, compose, load_composed_tree, read_disk, variant_names
 from .credentials import literal_secrets, scrub
 from .context import build_context
@@ -100,6 +100,7 @@ def compile_document(doc: Document, result: Result | None = None, *, olive: bool
     # Secrets are reported even when the recipe is otherwise invalid, and no message ever quotes one.
     result.diagnostics.extend(scrub([*literal_secrets(doc), *problems], doc))
     if recipe is None:
+        result.diagnostics.extend(scrub(list(raw_dataset_references(doc)), doc))
         return result
     result.recipe = recipe
     result.diagnostics.extend(scrub(run_checks(recipe, doc, result.base_dir), doc))
