@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,13 +19,27 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_RUN = 4  # compiled, but nothing was run (e.g. AzureML without credentials)
 
 
-def _expand(patterns: Sequence[str]) -> list[Path]:
-    """Files, folders (every .yaml/.yml below) and globs, in a stable order, each once."""
+# A recipe (or a base it extends) has one of these keys at the top level; a CI workflow or another
+# tool's YAML in the same folder has none of them.
+_RECIPE_KEY = re.compile(rb"^(?:steps|extends|model|variants):", re.MULTILINE)
+
+
+def _looks_like_recipe(path: Path) -> bool:
+    try:
+        return bool(_RECIPE_KEY.search(path.read_bytes()[:1 << 20]))
+    except OSError:
+        return True  # let validation report it
+
+
+def _expand(patterns: Sequence[str], skipped: list[Path] | None = None) -> list[Path]:
+    """Files, folders (the recipe-like .yaml/.yml below; the others go to `skipped`) and globs, in a
+    stable order, each once. A file named explicitly or by a glob is always checked."""
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            for file in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
+                (found if _looks_like_recipe(file) else skipped if skipped is not None else []).append(file)
         elif any(ch in pattern for ch in "*?["):
             found += sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
         else:
@@ -36,7 +51,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import compile_variants
     from .report import render, summary
 
-    files = _expand(args.paths)
+    skipped: list[Path] = []
+    files = _expand(args.paths, skipped)
     if not files:
         print("orc validate: no recipe files matched", file=sys.stderr)
         return EXIT_USAGE
@@ -52,6 +68,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(text, file=sys.stdout if args.format != "text" else sys.stderr)
     if args.format == "text":
         print(summary(len(files), len(errors), len(diagnostics) - len(errors)), file=sys.stderr)
+        if skipped:
+            print(f"skipped {len(skipped)} YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): "
+                  + ", ".join(map(str, skipped)), file=sys.stderr)
     return EXIT_ERRORS if errors else EXIT_OK
 
 

@@ -69,3 +69,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     with pytest.raises(UnicodeEncodeError):
         write_atomic(out, "{\"half\": \"\ud800\"}")  # a lone surrogate cannot be encoded: the write fails midway
     assert out.read_text(encoding="utf-8") == "old" and [p.name for p in tmp_path.iterdir()] == ["workflow.json"]
+
+
+def test_a_folder_skips_yaml_that_is_not_a_recipe_but_a_named_file_is_checked(orc_cmd, tmp_path):
+    workflow = ROOT / "examples" / "ci" / "validate-recipes.yml"
+    run = validate(orc_cmd, "examples")
+    assert run.returncode == 0, run.stderr
+    assert f"skipped 1 YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): {workflow.relative_to(ROOT)}" in run.stderr
+    named = validate(orc_cmd, str(workflow))
+    assert named.returncode == 1 and "required field 'steps' is missing" in named.stderr
