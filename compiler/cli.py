@@ -128,11 +128,11 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
 def _run_on_azureml(result, args: argparse.Namespace) -> int:
     from . import azureml
     from .pipeline import write_result
+    from .run import RunPaths
 
     recipe = result.recipe
-    output = (result.base_dir / recipe.output.dir).resolve()
-    workflow_file = output.with_name(output.name + ".workflow.json")
-    spec = [p for p in write_result(result, workflow_file) if p.name.endswith(azureml.SUFFIX)][0]
+    paths = RunPaths((result.base_dir / recipe.output.dir).resolve())
+    spec = [p for p in write_result(result, paths.workflow) if p.name.endswith(azureml.SUFFIX)][0]
     command = azureml.submit_command(recipe, str(spec))
     why_not = azureml.can_submit()
     if args.dry_run or why_not:
@@ -140,7 +140,7 @@ def _run_on_azureml(result, args: argparse.Namespace) -> int:
             print(f"orc: not submitted: {why_not}", file=sys.stderr)
         print(f"orc: submit it with:\n  {command}", file=sys.stderr)
         return EXIT_OK if args.dry_run else EXIT_NOT_RUN
-    return azureml.submit(recipe, str(spec), str(output), lambda text: print(text, file=sys.stderr))
+    return azureml.submit(recipe, str(spec), str(paths.output), lambda text: print(text, file=sys.stderr))
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ADAPTER_SUFFIXES = (".onnx_adapter",)
@@ -15,6 +15,10 @@ class ModelReport:
     ok: bool
     detail: str = ""
     adapters: list[Path] = field(default_factory=list)
+
+    def moved(self, old: Path, new: Path) -> "ModelReport":
+        """The same report for the model after its folder moved from `old` to `new` (nothing is reloaded)."""
+        return replace(self, adapters=[new / adapter.relative_to(old) for adapter in self.adapters])
 
 
 def adapter_files(folder: Path) -> list[Path]:

@@ -34,6 +34,11 @@ class StepProgress:
     cause: str = ""
     cached: bool = False  # Olive reused this step's output from its cache
 
+    @property
+    def latest_loss(self) -> float | None:
+        """The final training loss once the trainer reports it, else the last logged one."""
+        return self.train_loss if self.train_loss is not None else (self.losses[-1] if self.losses else None)
+
 
 @dataclass
 class OliveLog:

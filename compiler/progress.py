@@ -49,9 +49,8 @@ class Progress:
             step = log.steps[current]
             if now - self._last_loss_print >= LOSS_EVERY_S or step.train_loss is not None:
                 self._last_loss_print = now
-                value = step.train_loss if step.train_loss is not None else step.losses[-1]
                 what = "train loss" if step.train_loss is not None else f"loss at log {len(step.losses)}"
-                self.say(f"{label} {what}: {value:.4f}  ({now - self._started.get(current, now):.1f} s)")
+                self.say(f"{label} {what}: {step.latest_loss:.4f}  ({now - self._started.get(current, now):.1f} s)")
         elif kind in ("end", "failed"):
             self.durations[current] = now - self._started.get(current, now)
             step = log.steps[current]
@@ -79,8 +78,11 @@ class Progress:
 def _size(n: int | None) -> str:
     if n is None:
         return "-"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} B"
+    if n < 1024:
+        return f"{n} B"
+    size = n / 1024
+    for unit in ("KB", "MB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

@@ -117,7 +117,7 @@ def run_workflow(
     if outcome.exit_code == 0:
         shutil.rmtree(paths.output, ignore_errors=True)
         os.replace(paths.staging, paths.output)
-        outcome.model = check_model(paths.output)  # paths inside the model resolve to the final folder
+        outcome.model = outcome.model and outcome.model.moved(paths.staging, paths.output)
     else:
         shutil.rmtree(paths.staging, ignore_errors=True)
     outcome.steps = _step_rows(log, progress, _step_sizes(recipe.output.cache, base, result.workflow["workflow_id"], paths, outcome))
@@ -190,7 +190,7 @@ def _step_rows(log: OliveLog, progress: Progress, sizes: list[int | None]) -> li
                 "cached": step.cached,
                 "seconds": progress.durations.get(step.id, step.olive_seconds),
                 "olive_seconds": step.olive_seconds,
-                "train_loss": step.train_loss if step.train_loss is not None else (step.losses[-1] if step.losses else None),
+                "train_loss": step.latest_loss,
                 "model_bytes": sizes[index] if index < len(sizes) and step.status == "succeeded" else None,
             }
         )

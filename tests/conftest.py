@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,6 +13,23 @@ RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
 # Olive waits on unreachable telemetry and hub calls without these.
 for key, value in {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}.items():
     os.environ.setdefault(key, value)
+
+
+def recipe_copy(tmp: Path, name: str, data: Path | None = None) -> Path:
+    """A copy of recipes/<name>.yaml in `tmp` that uses the shipped model and `data` (default: a copy of
+    the travel sample in `tmp`), writing its output to tmp/out/model and its cache to tmp/cache. The data
+    path stays relative to the recipe, so it resolves from the recipe's folder wherever orc is started."""
+    if data is None:
+        data = tmp / "travel.jsonl"
+        shutil.copy(ROOT / "examples" / "data" / "data_sample_travel.jsonl", data)
+    text = (ROOT / "recipes" / f"{name}.yaml").read_text()
+    text = text.replace("../examples/tiny-phi3", str(ROOT / "examples" / "tiny-phi3"))
+    text = text.replace("../examples/data/data_sample_travel.jsonl", os.path.relpath(data, tmp))
+    text = text.replace(f"../models/{name}", "out/model").replace("../.olive-cache", "cache")
+    assert "out/model" in text
+    recipe = tmp / f"{name}.yaml"
+    recipe.write_text(text)
+    return recipe
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """The fingerprint that decides whether a re-run can be skipped: recipe, data, and output on disk."""
 
-import shutil
-
 from compiler import manifest
 from compiler.pipeline import compile_file
 
-from .conftest import ROOT
+from .conftest import recipe_copy
 
 
 def _fingerprint(recipe):
@@ -14,17 +12,8 @@ def _fingerprint(recipe):
     return manifest.fingerprint([recipe], result.text, result.recipe, result.base_dir)
 
 
-def _tiny(tmp_path):
-    shutil.copy(ROOT / "examples" / "data" / "data_sample_travel.jsonl", tmp_path / "travel.jsonl")
-    text = (ROOT / "recipes" / "tiny-cpu-lora-int4.yaml").read_text()
-    text = text.replace("../examples/data/data_sample_travel.jsonl", "travel.jsonl").replace("../examples/", f"{ROOT}/examples/")
-    recipe = tmp_path / "tiny.yaml"
-    recipe.write_text(text)
-    return recipe
-
-
 def test_any_change_to_recipe_or_data_changes_the_fingerprint(tmp_path):
-    recipe = _tiny(tmp_path)
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     first = _fingerprint(recipe)
     assert first == _fingerprint(recipe)
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,29 +20,11 @@ from compiler.pipeline import compile_file
 from compiler.progress import Progress
 from compiler.run import RunPaths, run_workflow
 
-from .conftest import ROOT
+from .conftest import ROOT, recipe_copy
 
 pytestmark = pytest.mark.integration
 og = pytest.importorskip("onnxruntime_genai")
 pytest.importorskip("olive")
-
-EXAMPLES = ROOT / "examples"
-
-
-def _recipe_in(tmp: Path, name: str, data: Path | None = None) -> Path:
-    """A copy of recipes/<name>.yaml that uses the shipped model, `data` (or a copy of the travel sample)."""
-    if data is None:
-        data = tmp / "travel.jsonl"
-        shutil.copy(EXAMPLES / "data" / "data_sample_travel.jsonl", data)
-    text = (ROOT / "recipes" / f"{name}.yaml").read_text()
-    text = text.replace("../examples/tiny-phi3", str(EXAMPLES / "tiny-phi3"))
-    # relative to the recipe, while orc runs from the repository root: paths resolve from the recipe's folder
-    text = text.replace("../examples/data/data_sample_travel.jsonl", os.path.relpath(data, tmp))
-    text = text.replace(f"../models/{name}", "out/model").replace("../.olive-cache", "cache")
-    assert "out/model" in text
-    recipe = tmp / f"{name}.yaml"
-    recipe.write_text(text)
-    return recipe
 
 
 def _orc(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -62,7 +42,7 @@ def _run_library(recipe: Path, before_run=lambda result: None):
 
 
 def test_tiny_recipe_end_to_end_then_noop_then_try(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     done = _orc("compile-and-run", str(recipe), cwd=ROOT)
     assert done.returncode == 0, done.stderr
     paths = RunPaths(tmp_path / "out" / "model")
@@ -98,7 +78,7 @@ def test_tiny_recipe_end_to_end_then_noop_then_try(tmp_path):
 
 
 def test_adapter_kept_separate_loads_with_og_adapters(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-adapters")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-adapters")
     outcome, said = _run_library(recipe)
     assert outcome.exit_code == 0, said
     folder = outcome.paths.output
@@ -138,14 +118,14 @@ def _assert_failed_cleanly(outcome, said: str, cause: str) -> None:
 
 
 def test_data_file_gone_at_run_time(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     outcome, said = _run_library(recipe, lambda result: (tmp_path / "travel.jsonl").unlink())
     _assert_failed_cleanly(outcome, said, "step 'lora' failed: FileNotFoundError")
     assert "travel.jsonl" in outcome.message
 
 
 def test_template_column_missing_from_data(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
 
     def rename_column(result):
         rows = [json.loads(line) for line in (tmp_path / "travel.jsonl").read_text().splitlines()]
@@ -158,7 +138,7 @@ def test_template_column_missing_from_data(tmp_path):
 
 def test_pass_that_fails_at_run_time(tmp_path):
     """ModelBuilder int8 raises inside onnxruntime-genai's builder; Olive logs it and still exits 0."""
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     outcome, said = _run_library(recipe, lambda result: result.workflow["passes"]["model_builder"].update(precision="int8"))
     _assert_failed_cleanly(outcome, said, "step 'model_builder' failed: KeyError")
     rows = {s["id"]: s["status"] for s in outcome.steps}
@@ -166,7 +146,7 @@ def test_pass_that_fails_at_run_time(tmp_path):
 
 
 def test_missing_data_file_is_caught_before_running(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4", data=tmp_path / "nowhere.jsonl")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4", data=tmp_path / "nowhere.jsonl")
     done = _orc("compile-and-run", str(recipe), cwd=ROOT)
     assert done.returncode == 1
     assert "nowhere.jsonl" in done.stderr and "Traceback" not in done.stderr
@@ -174,7 +154,7 @@ def test_missing_data_file_is_caught_before_running(tmp_path):
 
 
 def test_dry_run_runs_nothing(tmp_path):
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     done = _orc("compile-and-run", str(recipe), "--dry-run", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "-m olive run --config" in done.stderr and "compiled config:" in done.stderr
@@ -183,7 +163,7 @@ def test_dry_run_runs_nothing(tmp_path):
 
 def test_python_env_target_runs_through_olives_own_system(tmp_path):
     """Olive's PythonEnvironment system runs each pass in another interpreter: here, this venv's."""
-    recipe = _recipe_in(tmp_path, "tiny-cpu-lora-int4")
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     env_bin = Path(sys.executable).parent
     recipe.write_text(recipe.read_text().replace("  system: local\n", f"  system: python_env\n  python_env:\n    python_environment_path: {env_bin}\n"))
     outcome, said = _run_library(recipe)
