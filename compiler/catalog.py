@@ -34,10 +34,20 @@ def pass_names() -> list[str]:
     return sorted(catalog()["passes"])
 
 
+@lru_cache(maxsize=1)
+def run_config_schema() -> dict[str, Any]:
+    """The generated JSON Schema of Olive's RunConfig (shared: callers only read it)."""
+    return json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _names_by_lower_case() -> dict[str, str]:
+    return {n.lower(): n for n in catalog()["passes"]}
+
+
 def canonical_pass_name(name: str) -> str | None:
     """Olive matches pass types case-insensitively; return the catalog's spelling, or None."""
-    lowered = {n.lower(): n for n in catalog()["passes"]}
-    return lowered.get(name.lower())
+    return _names_by_lower_case().get(name.lower())
 
 
 def pass_entry(name: str) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from .steps import STEP_KINDS
 Check = Callable[[Recipe, Document, Path], Iterator[Diagnostic]]
 
 
-def at(doc: Document, path: Path_, message: str, hint: str = "", code: str = "invalid", severity: str = "error") -> Diagnostic:
-    """A diagnostic placed on `path` (or its nearest parent present in the file)."""
-    file, pos = doc.locate(path)
+def at(doc: Document, path: Path_, message: str, hint: str = "", code: str = "invalid", severity: str = "error", *, key: bool = False) -> Diagnostic:
+    """A diagnostic placed on `path` (its key with `key=True`; or its nearest parent present in the file)."""
+    file, pos = doc.locate(path, key=key)
     return Diagnostic(message, file, pos.line, pos.column, path, hint, severity, code)  # type: ignore[arg-type]
 
 

@@ -54,10 +54,9 @@ def dataset_names(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnos
     """Olive accepts only letters, digits and '_' in a data config name, and says so only at run time."""
     for name in recipe.datasets:
         if not re.match(DATASET_NAME_PATTERN, name):
-            file, pos = doc.locate(("datasets", name), key=True)
             fixed = re.sub(r"\W", "_", name, flags=re.ASCII) or "data"
-            yield Diagnostic(f"dataset name '{name}' may hold only letters, digits and '_' (Olive's rule)", file, pos.line, pos.column,
-                             ("datasets", name), f"e.g. '{fixed}'", code="invalid_name")
+            yield at(doc, ("datasets", name), f"dataset name '{name}' may hold only letters, digits and '_' (Olive's rule)",
+                     f"e.g. '{fixed}'", "invalid_name", key=True)
 
 
 def unique_ids(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:

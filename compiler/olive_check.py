@@ -10,24 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from . import schema_lite
-from .catalog import RUN_CONFIG_SCHEMA_FILE
-
-
-def _schema() -> dict[str, Any]:
-    return json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
+from .catalog import run_config_schema
 
 
 @lru_cache(maxsize=1)
 def _lite_validator() -> schema_lite.Validator | None:
-    schema = _schema()
-    return schema_lite.Validator(schema) if schema_lite.supports(schema) else None
+    try:
+        return schema_lite.Validator(run_config_schema())
+    except ValueError:  # the schema uses a keyword schema_lite does not implement
+        return None
 
 
 def jsonschema_errors(workflow: dict[str, Any], schema: dict[str, Any] | None = None) -> list[tuple[tuple, str]]:
     """The same check with the full jsonschema library (slow to import)."""
     import jsonschema  # deferred: keeps `orc --help` and `orc validate` light
 
-    schema = schema or _schema()
+    schema = schema or run_config_schema()
     validator = jsonschema.validators.validator_for(schema)(schema)
     return [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(workflow)]
 

@@ -9,11 +9,11 @@ datasets' own configs so that typed datasets and carried ones can sit side by si
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
-from .catalog import RUN_CONFIG_SCHEMA_FILE
+from .catalog import run_config_schema
+from .check_base import at
 from .diagnostics import Diagnostic, one_of, suggest
 from .loader import Document
 from .steps import HF, HF_ADAPTER, ONNX
@@ -27,14 +27,9 @@ NOT_CARRIED = {
 
 
 @lru_cache(maxsize=1)
-def _run_config_schema() -> dict[str, Any]:
-    return json.loads(RUN_CONFIG_SCHEMA_FILE.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
 def field_schemas() -> dict[str, dict[str, Any]]:
     """Every field a workflow may set at its top level -> its JSON schema (engine fields are flattened there)."""
-    schema = _run_config_schema()
+    schema = run_config_schema()
     fields = {k: v for k, v in schema["properties"].items() if k not in NOT_CARRIED}
     fields.update(schema["$defs"]["RunEngineConfig"]["properties"])
     return dict(sorted(fields.items()))
@@ -80,11 +75,9 @@ def apply(workflow: dict[str, Any], olive: dict[str, Any]) -> dict[str, Any]:
 
 def check(recipe: Any, doc: Document) -> list[Diagnostic]:
     """Unknown or misplaced keys, and values Olive's schema rejects, each located in the recipe."""
-    import jsonschema  # deferred: keeps `orc --help` light
-
     out: list[Diagnostic] = []
     fields = field_schemas()
-    defs = _run_config_schema()["$defs"]
+    defs = run_config_schema()["$defs"]
     for key, value in recipe.olive.items():
         path = ("olive", key)
         if key in NOT_CARRIED:
@@ -95,7 +88,9 @@ def check(recipe: Any, doc: Document) -> list[Diagnostic]:
             continue
         if value is None:
             continue  # removes the compiled field
-        validator = jsonschema.validators.validator_for(_run_config_schema())({"$defs": defs, **fields[key]})
+        import jsonschema  # deferred to a recipe that carries values: importing it costs a cold validate ~30 ms
+
+        validator = jsonschema.validators.validator_for(run_config_schema())({"$defs": defs, **fields[key]})
         for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
             where = path + tuple(error.absolute_path)
             out.append(_at(doc, where, f"not valid for Olive's {key}: {error.message[:300]}"))
@@ -113,5 +108,4 @@ def check(recipe: Any, doc: Document) -> list[Diagnostic]:
 
 
 def _at(doc: Document, path: tuple, message: str, hint: str = "", *, key: bool = False) -> Diagnostic:
-    file, pos = doc.locate(path, key=key)
-    return Diagnostic(message, file, pos.line, pos.column, path, hint, code="olive_field")
+    return at(doc, path, message, hint, "olive_field", key=key)
