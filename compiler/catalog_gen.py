@@ -19,7 +19,6 @@ import importlib
 import inspect
 import json
 import math
-import os
 import re
 import sys
 import warnings
@@ -29,12 +28,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
+from .olive_check import quiet_olive
+
 GENERATED_BY = "python -m compiler.catalog_gen"
 PASSES_FILE = "olive-passes.json"
 RUN_CONFIG_FILE = "olive-run-config.schema.json"
-
-# Olive reads these when first imported: no telemetry, no hub access, no interactive behaviour.
-OLIVE_ENV = {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}
 
 
 class _LenientSchema(GenerateJsonSchema):
@@ -363,8 +361,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 def generate(out_dir: Path) -> list[Path]:
     """Write both catalogs into out_dir and return their paths."""
-    for key, value in OLIVE_ENV.items():  # set here, not at import, so importing this module has no effect
-        os.environ.setdefault(key, value)
+    quiet_olive()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

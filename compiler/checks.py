@@ -17,6 +17,7 @@ from .credentials import ENV_PREFIX
 from .data_checks import DATA_CHECKS
 from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
+from .pass_models import is_dataset_param
 from .passthrough import olive_data_config_names
 from .pipeline_checks import PIPELINE_CHECKS
 from .recipe import DATASET_NAME_PATTERN, Recipe
@@ -45,7 +46,7 @@ def raw_dataset_references(doc: Document) -> Iterator[Diagnostic]:
 def _unknown_datasets(doc: Document, names: list[str], step_values: list[tuple[Path_, dict]]) -> Iterator[Diagnostic]:
     for path, values in step_values:
         for key, value in values.items():
-            if (key in ("dataset", "eval_dataset") or key.endswith("data_config")) and isinstance(value, str) and value not in names:
+            if is_dataset_param(key) and isinstance(value, str) and value not in names:
                 hint = suggest(value, names) or (one_of(names) if names else "no datasets are declared under 'datasets:'")
                 yield at(doc, path + (key,), f"unknown dataset '{value}'", hint, "unknown_dataset")
 

@@ -26,12 +26,12 @@ STRATEGIES = {  # recipe spelling -> Olive's TextGenStrategy value
 
 
 def build_context(recipe: Recipe) -> dict[str, Any]:
-    target = recipe.target
+    target, host = recipe.target, host_system(recipe)
     return {
         "name": recipe.name,
         "input_model": _input_model(recipe),
-        "host": _host(recipe),
-        "host_name": (_host(recipe) or {"name": system_name(target)})["name"],
+        "host": host,
+        "host_name": (host or {"name": system_name(target)})["name"],
         "system": {
             "name": system_name(target),
             "type": SYSTEM_TYPES[target.system],
@@ -40,7 +40,7 @@ def build_context(recipe: Recipe) -> dict[str, Any]:
             "docker": target.docker.model_dump() if target.docker else None,
             "python_env": target.python_env.model_dump() if target.python_env else None,
         },
-        "data_configs": [_data_config(name, ds) for name, ds in recipe.datasets.items()],
+        "data_configs": [dataset_config(name, ds) for name, ds in recipe.datasets.items()],
         "passes": pass_configs(recipe),
         "engine": {
             "output_dir": recipe.output.dir,
@@ -74,7 +74,7 @@ def system_name(target: Target) -> str:
     return target.name or SYSTEM_NAMES[target.system]
 
 
-def _host(recipe: Recipe) -> dict[str, Any] | None:
+def host_system(recipe: Recipe) -> dict[str, Any] | None:
     """A separate local host system when the steps run on another device than the model is built for."""
     target = recipe.target
     if target.host_device is None or target.host_device == target.device:
@@ -99,7 +99,8 @@ def data_format(dataset: Dataset) -> str:
     return FORMAT_BY_SUFFIX.get(PurePosixPath(dataset.file_list[0]).suffix.lower(), "json")
 
 
-def _data_config(name: str, dataset: Dataset) -> dict[str, Any]:
+def dataset_config(name: str, dataset: Dataset) -> dict[str, Any]:
+    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it too)."""
     load: dict[str, Any] = {"data_name": dataset.hf or data_format(dataset), "split": dataset.split}
     if dataset.files is not None:
         load["data_files"] = dataset.file_list
@@ -156,6 +157,3 @@ def olive_params(kind: str, params: StepBase) -> dict[str, Any]:
     return {"type": step.olive_type, "params": {**{step.renames.get(k, k): v for k, v in values.items()}, **carried}, "group": group}
 
 
-def dataset_config(name: str, dataset: Dataset) -> dict[str, Any]:
-    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it)."""
-    return _data_config(name, dataset)

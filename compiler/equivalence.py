@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .diagnostics import dotted
+from .olive_check import quiet_olive
 
 SCRIPT_KEYS = ("user_script", "script_dir")
 COMPONENTS = ("load_dataset_config", "pre_process_data_config", "post_process_data_config", "dataloader_config")
@@ -44,11 +45,6 @@ class Normalised:
     @property
     def ok(self) -> bool:
         return self.data is not None
-
-
-def _olive_env() -> None:
-    for key, value in {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}.items():
-        os.environ.setdefault(key, value)
 
 
 def script_references(data: Any) -> Iterator[tuple[str, str]]:
@@ -100,7 +96,7 @@ def _stub_component(*args: Any, **kwargs: Any) -> Any:
 
 def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool = True) -> Normalised:
     """Olive's RunConfig view of `workflow` as plain JSON, or the reason Olive rejects it."""
-    _olive_env()
+    quiet_olive()
     from olive.workflows.run.config import RunConfig  # type: ignore[import-not-found]
 
     base = Path(base).resolve()

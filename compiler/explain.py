@@ -10,7 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .context import olive_params, step_id
+from .context import host_system, olive_params, step_id
+from .pass_models import is_dataset_param
 from .passthrough import input_form
 from .recipe import Recipe
 from .steps import HF, HF_ADAPTER, ONNX, ONNX_ADAPTERS, output_form
@@ -31,7 +32,7 @@ class StepRow:
 
 
 def _data_used(params: dict[str, Any]) -> list[str]:
-    return [v for k, v in params.items() if (k in ("dataset", "eval_dataset") or k.endswith("data_config")) and isinstance(v, str)]
+    return [v for k, v in params.items() if is_dataset_param(k) and isinstance(v, str)]
 
 
 def _input(recipe: Recipe) -> tuple[str, str]:
@@ -48,15 +49,15 @@ def _input(recipe: Recipe) -> tuple[str, str]:
 def rows(recipe: Recipe) -> list[StepRow]:
     target = recipe.target
     built_for = f"{target.device} / {target.execution_provider}"
-    host = target.host_device
+    host = host_system(recipe)
     form = _input(recipe)[1]
     out: list[StepRow] = []
     for index, (kind, params) in enumerate(recipe.steps_with_kinds):
         olive_type = olive_params(kind, params)["type"]
         produced = output_form(olive_type, form)
         # With a host device, PyTorch-to-PyTorch steps (training, AWQ) run there; the rest build for the target.
-        on_host = host is not None and host != target.device and not produced.startswith(ONNX)
-        device = f"{host} / {'CUDAExecutionProvider' if host == 'gpu' else 'CPUExecutionProvider'}" if on_host else built_for
+        on_host = host is not None and not produced.startswith(ONNX)
+        device = f"{host['device']} / {host['provider']}" if on_host else built_for
         data = _data_used(params.model_dump(exclude_unset=True, by_alias=True))
         out.append(StepRow(step_id(recipe, index), kind, olive_type, FORM_LABELS[form], FORM_LABELS[produced], device, ", ".join(data) or "-"))
         form = produced

@@ -10,6 +10,8 @@ import json
 import re
 from typing import Mapping
 
+from .credentials import secret_problem
+
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|CONNECTION_STRING|CONN_STR|SAS|SIGNATURE|AUTH)", re.I)
 TOKEN_PREFIX = re.compile(r"^(ghp_|gho_|ghs_|github_pat_|hf_|sk-|xox[abpr]-|AKIA|ASIA|eyJ)")
 RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9_\-+/=.~]{24,}$")
@@ -26,8 +28,6 @@ def looks_like_token(value: str) -> bool:
 
 def is_secret(name: str, value: str) -> bool:
     # A known token format the literal-secret check refuses in a recipe is masked when it comes from the environment.
-    from .credentials import secret_problem
-
     return bool(value) and (bool(SECRET_NAME.search(name)) or looks_like_token(value) or secret_problem("", value) is not None)
 
 

@@ -47,10 +47,19 @@ def olive_available() -> bool:
     return find_spec("olive") is not None
 
 
+# Olive waits ~10 s on unreachable telemetry and hub calls without these.
+QUIET_OLIVE_ENV = {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}
+
+
+def quiet_olive() -> None:
+    """Before importing Olive in this process (not at import of this module, which must have no effect)."""
+    for key, value in QUIET_OLIVE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
 def run_config_errors(workflow: dict[str, Any], base: Path) -> list[str]:
     """Parse with Olive's own RunConfig, from the recipe folder (Olive resolves paths from the cwd)."""
-    os.environ.setdefault("OLIVE_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quiet_olive()
     from olive.workflows.run.config import RunConfig  # type: ignore[import-not-found]
 
     cwd = os.getcwd()

@@ -18,6 +18,11 @@ from .param_examples import EXAMPLES
 DATASET_SUFFIX = "data_config"
 
 
+def is_dataset_param(key: str) -> bool:
+    """A step parameter that names a dataset: ours (dataset, eval_dataset) or Olive's (*data_config)."""
+    return key in ("dataset", "eval_dataset") or key.endswith(DATASET_SUFFIX)
+
+
 class PassParams(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=(), populate_by_name=True)
 

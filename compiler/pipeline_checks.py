@@ -138,7 +138,7 @@ def model_builder_precision(recipe: Recipe, doc: Document, base: Path) -> Iterat
                      "use int4 or fp32, or target.provider: CUDAExecutionProvider", "unsupported")
 
 
-ADAPTER_TRAINERS = ("LoRA", "QLoRA", "DoRA", "LoHa", "LoKr", "LoftQ")
+ADAPTER_TRAINERS = frozenset(t for t, form in PRODUCES.items() if form == HF_ADAPTER)
 
 
 def training_dtype(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
