@@ -24,7 +24,6 @@ from .overrides import apply_sets, type_by_schema
 
 Reader = Callable[[str], bytes]  # a recipe path -> its bytes; raises FileNotFoundError when absent
 VARIANT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-COMPOSITION_KEYS = ("extends", "vars", "variants")
 
 
 def read_disk(path: str) -> bytes:
@@ -212,5 +211,5 @@ def compose(
     type_by_schema(root, found.from_env)
     doc = to_document(root, path)
     doc.secrets = found.secrets
-    doc.from_env = set(found.from_env)
+    doc.from_env = found.from_env
     return doc

@@ -5,7 +5,7 @@ resolve the same), fills Olive's defaults and dumps it to plain JSON. `differenc
 order never counts.
 
 User scripts that a config names but that are absent (`user_script`, `script_dir`) would stop the
-parse. With `stub_scripts=True` such a workflow is parsed in a scratch folder where each missing
+parse. Such a workflow is parsed in a scratch folder where each missing
 script is an empty file and each custom data component it would register is a stub that takes any
 arguments; both sides of a comparison get the same stubs, so they compare on equal terms.
 Likewise, metrics of the `huggingface_metrics` backend are parsed with a stand-in for the `evaluate`
@@ -24,7 +24,7 @@ import os
 import sys
 import tempfile
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -40,7 +40,6 @@ _DEPTH = 4  # scratch folders nest this deep, so '../' paths in a config stay in
 class Normalised:
     data: dict[str, Any] | None = None
     error: str = ""
-    stubbed: list[str] = field(default_factory=list)  # the script paths that were stubbed
 
     @property
     def ok(self) -> bool:
@@ -94,15 +93,15 @@ def _stub_component(*args: Any, **kwargs: Any) -> Any:
     return args[0] if args else None
 
 
-def normalise(workflow: dict[str, Any], base: Path | str, *, stub_scripts: bool = True) -> Normalised:
+def normalise(workflow: dict[str, Any], base: Path | str) -> Normalised:
     """Olive's RunConfig view of `workflow` as plain JSON, or the reason Olive rejects it."""
     quiet_olive()
     from olive.workflows.run.config import RunConfig  # type: ignore[import-not-found]
 
     base = Path(base).resolve()
     workflow = json.loads(json.dumps(workflow))  # Olive's validators mutate their input
-    missing = _missing_scripts(workflow, base) if stub_scripts else []
-    result = Normalised(stubbed=[p for _, p in missing])
+    missing = _missing_scripts(workflow, base)
+    result = Normalised()
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="orc-normalise-") as scratch:
         work = base

@@ -41,36 +41,34 @@ class Row:
         return "no"
 
 
-def workflow_configs(folder: Path) -> list[Path]:
-    """Files under `folder` that hold an Olive workflow (they have `input_model` and `passes`), sorted."""
+def workflow_configs(folder: Path) -> list[tuple[Path, dict]]:
+    """(file, config) of the files under `folder` that hold an Olive workflow (they have `input_model`
+    and `passes`), sorted by file."""
     found = []
     for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file()):
         try:
-            read_config(path)
+            found.append((path, read_config(path)))
         except (ValueError, OSError, UnicodeDecodeError):
             continue
-        found.append(path)
     return found
 
 
-def check_config(path: Path, root: Path) -> Row:
+def check_config(path: Path, root: Path, config: dict | None = None) -> Row:
     from .equivalence import differences, normalise
-    from .loader import load_text
-    from .pipeline import compile_document
 
     row = Row(str(path.relative_to(root)))
-    config = read_config(path)
+    config = read_config(path) if config is None else config
     original = normalise(config, path.parent)
-    # RunConfig does not look the pass types up; `olive run` fails on one it does not have. Such a
-    # config counts as an older one, whose modern form drops that pass (and says so).
-    row.accepted = original.ok and not unknown_passes(config)
     recipe_file = str(path.with_name(path.stem + ".orc.yaml"))  # as if beside the config: nothing is written
     imported = import_config(config, path, Path(recipe_file))
+    # RunConfig does not look the pass types up; `olive run` fails on one it does not have. Such a
+    # config counts as an older one, whose modern form drops that pass (and says so).
+    row.accepted = original.ok and not unknown_passes(config, imported.modern)
     row.unsupported = list(dict.fromkeys(imported.unsupported))
     if not imported.ok:
         row.error = "; ".join((f"{d.dotted_path}: " if d.path else "") + d.message for d in imported.errors)[:300]
         return row
-    compiled = compile_document(load_text(imported.text, recipe_file)).workflow
+    compiled = imported.workflow
     if compiled is None:
         row.error = "the imported recipe does not compile"
         return row
@@ -87,16 +85,16 @@ def check_config(path: Path, root: Path) -> Row:
     return row
 
 
-def unknown_passes(config: dict) -> list[str]:
-    """Passes of `config` whose type Olive 0.13 does not have (the modern form drops them)."""
+def unknown_passes(config: dict, modern: dict | None = None) -> list[str]:
+    """Passes of `config` whose type Olive 0.13 does not have (its modern form, given or made here, drops them)."""
     from .legacy import modernise
 
-    kept = modernise(config)[0].get("passes") or {}
+    kept = (modern or modernise(config)[0]).get("passes") or {}
     return [name for name in config.get("passes") or {} if name not in kept]
 
 
 def check_folder(folder: Path) -> list[Row]:
-    return [check_config(path, Path(folder)) for path in workflow_configs(Path(folder))]
+    return [check_config(path, Path(folder), config) for path, config in workflow_configs(Path(folder))]
 
 
 def table(rows: Iterable[Row]) -> str:

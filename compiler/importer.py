@@ -52,6 +52,7 @@ class Imported:
     unsupported: list[str] = field(default_factory=list)  # what could not be carried, with why
     errors: list[Diagnostic] = field(default_factory=list)  # the recipe does not compile (a bug, or an unsupported config)
     text: str = ""
+    workflow: dict[str, Any] | None = None  # what `text` compiles to, once the import settled
 
     @property
     def ok(self) -> bool:
@@ -126,6 +127,7 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
                 break
             continue
         if not builder.reconcile(compiled):
+            result.workflow = compiled  # nothing changed since `text` was compiled
             break
     else:
         result.errors = [Diagnostic("the imported recipe did not settle (please report this)", recipe_file, 1, 1, code="import")]
@@ -143,7 +145,7 @@ def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnost
     except OrcError as exc:  # a key orc's YAML loader refuses (such as `<<`): report it, do not crash
         return None, list(exc.diagnostics)
     result = compile_document(document)
-    return result.workflow, [d for d in result.diagnostics.items if d.severity == "error"]
+    return result.workflow, result.diagnostics.errors
 
 
 def _slug(stem: str) -> str:

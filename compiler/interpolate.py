@@ -24,7 +24,7 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 @dataclass
 class Interpolated:
     secrets: dict[str, str] = field(default_factory=dict)  # secret value -> its environment variable
-    from_env: dict[Path_, str] = field(default_factory=dict)  # path of a whole value -> its variable
+    from_env: set[Path_] = field(default_factory=set)  # paths of whole values that came from the environment
     errors: list[Diagnostic] = field(default_factory=list)
 
 
@@ -62,10 +62,10 @@ class _Interpolator:
                     found = copy.deepcopy(self.var(ref, node, path))
                     found.key_pos = node.key_pos
                     if ("vars", ref) in self.out.from_env:  # still text from the environment: typed later, here
-                        self.out.from_env[path] = self.out.from_env[("vars", ref)]
+                        self.out.from_env.add(path)
                     return found
                 value = self.env_value(ref, node, path)
-                self.out.from_env[path] = ref.split(":-", 1)[0]
+                self.out.from_env.add(path)
                 return Node(value, node.file, node.pos, node.key_pos)
             return Node(REFERENCE.sub(lambda m: self.splice(m, node, path), text), node.file, node.pos, node.key_pos)
         except _Failed:

@@ -321,7 +321,8 @@ def _pass(config: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, Any]:
     if "disable_search" in config:
         notes.dropped(path + ("disable_search",), config.pop("disable_search"), "Olive 0.13 searches only with a search_strategy")
     if pass_type.lower() in ADAPTER_PASSES:
-        params = catalog.pass_params(catalog.canonical_pass_name(pass_type) or pass_type) if catalog.canonical_pass_name(pass_type) else {}
+        canonical = catalog.canonical_pass_name(pass_type)
+        params = catalog.pass_params(canonical) if canonical else {}
         for old, new in ADAPTER_RENAMES.items():
             if old in config and new not in config:
                 config = _rename(config, old, new)

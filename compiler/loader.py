@@ -67,7 +67,7 @@ class Document:
     origins: dict[Path_, str] = field(default_factory=dict)
     # Secret values that came from the environment (value -> variable name): masked whenever printed.
     secrets: dict[str, str] = field(default_factory=dict)
-    from_env: set = field(default_factory=set)  # paths of values that are whole ${env:NAME} references
+    from_env: set[Path_] = field(default_factory=set)  # paths of values that are whole ${env:NAME} references
 
     def locate(self, path: Path_, *, key: bool = False) -> tuple[str, Position]:
         """The file and position of `path`, falling back to the nearest parent that exists."""
