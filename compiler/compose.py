@@ -195,9 +195,11 @@ def compose(
     variant: str | None = None,
     env: Mapping[str, str] | None = None,
     reader: Reader = read_disk,
+    tree: Node | None = None,
 ) -> Document:
-    """The Document that the recipe models validate; raises OrcError with every problem found."""
-    root = load_composed_tree(path, reader)
+    """The Document that the recipe models validate; raises OrcError with every problem found.
+    `tree` is the recipe's load_composed_tree when the caller has it already; it is changed in place."""
+    root = load_composed_tree(path, reader) if tree is None else tree
     errors: list[Diagnostic] = []
     _apply_variant(root, variant, errors)
     errors += apply_sets(root, sets)

@@ -5,11 +5,12 @@ load YAML -> recipe models -> checks -> context -> render -> JSON -> output chec
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import azureml, passthrough
@@ -19,6 +20,7 @@ from .credentials import literal_secrets, scrub
 from .context import build_context
 from .diagnostics import Diagnostic, Diagnostics, OrcError
 from .loader import Document
+from .located import Node
 from .masking import mask
 from .olive_check import run_config_errors, schema_errors
 from .parse import parse_recipe
@@ -66,12 +68,13 @@ def compile_file(
     variant: str | None = None,
     env: Mapping[str, str] | None = None,
     reader: Reader = read_disk,
+    tree: Node | None = None,
 ) -> Result:
     """Compile a recipe file (its bases, the variant, overrides and references composed first);
-    every problem found ends up in result.diagnostics (nothing raises)."""
+    every problem found ends up in result.diagnostics (nothing raises). `tree`: see compose()."""
     result = Result(file=str(path), variant=variant)
     try:
-        result.document = compose(str(path), sets=sets, variant=variant, env=env, reader=reader)
+        result.document = compose(str(path), sets=sets, variant=variant, env=env, reader=reader, tree=tree)
     except OrcError as exc:
         result.diagnostics.extend(exc.diagnostics)
         return result
@@ -86,12 +89,15 @@ def compile_file(
 def compile_variants(path: Path | str, variants: Sequence[str] | None = None, **options: Any) -> list[Result]:
     """One result per variant: the named ones, or every variant of the recipe when `variants` is None
     (a recipe without variants gives its one result)."""
-    if variants is None:
-        try:
-            variants = variant_names(load_composed_tree(str(path), options.get("reader", read_disk))) or [None]  # type: ignore[list-item]
-        except OrcError:
-            variants = [None]  # type: ignore[list-item]  # compile_file reports the problem
-    return [compile_file(path, variant=name, **options) for name in variants]
+    if variants is not None:
+        return [compile_file(path, variant=name, **options) for name in variants]
+    try:
+        tree = load_composed_tree(str(path), options.get("reader", read_disk))
+    except OrcError:
+        return [compile_file(path, **options)]  # which reports the problem
+    names: list[str | None] = list(variant_names(tree)) or [None]
+    # the recipe and its bases are read once; each variant composes its own copy of them
+    return [compile_file(path, variant=name, tree=tree if name == names[-1] else copy.deepcopy(tree), **options) for name in names]
 
 
 def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:
