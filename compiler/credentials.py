@@ -116,12 +116,12 @@ def scrub(diagnostics: list[Diagnostic], doc: Document) -> list[Diagnostic]:
     secrets = sorted({value for path, key, value in _walk(doc.data, ()) if not _from_environment(doc, path, value) and secret_problem(key, value)}, key=len, reverse=True)
     if not secrets:
         return diagnostics
+    # From its first characters to the end of the word: a truncated quote is caught too.
+    patterns = [(re.compile(re.escape(secret[:8]) + r"[^\s'\"]*"), redact(secret)) for secret in secrets]
     out = []
     for d in diagnostics:
         message, hint = d.message, d.hint
-        for secret in secrets:
-            # From its first characters to the end of the word: a truncated quote is caught too.
-            pattern = re.compile(re.escape(secret[:8]) + r"[^\s'\"]*")
-            message, hint = pattern.sub(redact(secret), message), pattern.sub(redact(secret), hint)
+        for pattern, redacted in patterns:
+            message, hint = pattern.sub(redacted, message), pattern.sub(redacted, hint)
         out.append(replace(d, message=message, hint=hint))
     return out

@@ -79,10 +79,6 @@ def compile_file(
         result.diagnostics.extend(exc.diagnostics)
         return result
     compile_document(result.document, result, olive=olive)
-    if result.secrets:  # error messages quote values: never a secret's
-        result.diagnostics.items = [
-            replace(d, message=mask(d.message, result.secrets), hint=mask(d.hint, result.secrets)) for d in result.diagnostics.items
-        ]
     return result
 
 
@@ -102,27 +98,37 @@ def compile_variants(path: Path | str, variants: Sequence[str] | None = None, **
 
 def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:
     result = result or Result(file=doc.file, document=doc)
+    result.diagnostics.extend(_redacted(_check_and_render(doc, result, olive), doc))
+    return result
+
+
+def _check_and_render(doc: Document, result: Result, olive: bool) -> list[Diagnostic]:
+    """The problems found; result.recipe and result.workflow set as far as the recipe gets."""
     recipe, problems = parse_recipe(doc)
-    # Secrets are reported even when the recipe is otherwise invalid, and no message ever quotes one.
-    result.diagnostics.extend(scrub([*literal_secrets(doc), *problems], doc))
+    # Secrets are reported even when the recipe is otherwise invalid.
+    problems = [*literal_secrets(doc), *problems]
     if recipe is None:
-        result.diagnostics.extend(scrub(list(raw_dataset_references(doc)), doc))
-        return result
+        return problems + list(raw_dataset_references(doc))
     result.recipe = recipe
-    result.diagnostics.extend(scrub(run_checks(recipe, doc, result.base_dir), doc))
-    result.diagnostics.extend(scrub(passthrough.check(recipe, doc), doc))
-    if not result.ok:
-        return result
+    problems += run_checks(recipe, doc, result.base_dir) + passthrough.check(recipe, doc)
+    if any(d.severity == "error" for d in problems):
+        return problems
     try:
         workflow = passthrough.apply(render_workflow(build_context(recipe)), recipe.olive)
     except ValueError as exc:  # e.g. a non-finite number, which JSON cannot hold
-        result.diagnostics.add(Diagnostic(f"cannot render the workflow: {exc}", doc.file, 1, 1, code="render"))
-        return result
-    problems_found = schema_errors(workflow) + (run_config_errors(workflow, result.base_dir) if olive else [])
-    for problem in problems_found:
-        result.diagnostics.add(Diagnostic(f"the compiled workflow is not valid for Olive: {problem}", doc.file, 1, 1, code="olive_schema"))
+        return problems + [Diagnostic(f"cannot render the workflow: {exc}", doc.file, 1, 1, code="render")]
+    found = schema_errors(workflow) + (run_config_errors(workflow, result.base_dir) if olive else [])
+    problems += [Diagnostic(f"the compiled workflow is not valid for Olive: {problem}", doc.file, 1, 1, code="olive_schema") for problem in found]
     result.workflow = workflow
-    return result
+    return problems
+
+
+def _redacted(diagnostics: list[Diagnostic], doc: Document) -> list[Diagnostic]:
+    """Messages quote values: never a secret's, literal in the recipe or from the environment."""
+    diagnostics = scrub(diagnostics, doc)
+    if not doc.secrets:
+        return diagnostics
+    return [replace(d, message=mask(d.message, doc.secrets), hint=mask(d.hint, doc.secrets)) for d in diagnostics]
 
 
 def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
