@@ -13,7 +13,7 @@ import re
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_RUN = 4  # compiled, but nothing was run (e.g. AzureML without credentials)
@@ -47,6 +47,11 @@ def _expand(patterns: Sequence[str], skipped: list[Path] | None = None) -> list[
     return list(dict.fromkeys(found))
 
 
+def _problems(results: Iterable) -> list:
+    """The diagnostics of several results, each once: variants of a recipe share their base's problems."""
+    return list(dict.fromkeys(d for result in results for d in result.diagnostics.items))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import compile_variants
     from .report import render, summary
@@ -56,10 +61,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not files:
         print("orc validate: no recipe files matched", file=sys.stderr)
         return EXIT_USAGE
-    diagnostics = []
-    for file in files:
-        for result in compile_variants(file, [args.variant] if args.variant else None, olive=args.olive, sets=args.set):
-            diagnostics += [d for d in result.diagnostics.items if d not in diagnostics]  # variants share their base's problems
+    variants = [args.variant] if args.variant else None
+    diagnostics = _problems(result for file in files for result in compile_variants(file, variants, olive=args.olive, sets=args.set))
     if args.strict:  # warnings become errors, and are reported as such
         diagnostics = [replace(d, severity="error") for d in diagnostics]
     errors = [d for d in diagnostics if d.severity == "error"]
@@ -79,9 +82,9 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from .report import render
 
     results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
-    diagnostics = [d for result in results for d in result.diagnostics.items]
+    diagnostics = _problems(results)
     if diagnostics:
-        print(render(dict.fromkeys(diagnostics)), file=sys.stderr)
+        print(render(diagnostics), file=sys.stderr)
     if not all(result.ok for result in results):
         return EXIT_ERRORS  # nothing is written unless every variant compiles
     if args.output is None:
@@ -120,7 +123,7 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     if result.recipe.target.system == "azureml":
         return _run_on_azureml(result, args)
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
-    recipe_files = sorted({Path(result.file), *(Path(p) for p in result.document.origins.values() if Path(p).is_file())})
+    recipe_files = sorted(Path(p) for p in result.sources if Path(p).is_file())
     outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
     return outcome.exit_code
 
@@ -150,20 +153,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .report import render
 
     results = compile_variants(args.recipe, [args.variant] if args.variant else None, sets=args.set)
-    diagnostics = [d for result in results for d in result.diagnostics.items]
+    diagnostics = _problems(results)
     if diagnostics:
-        print(render(dict.fromkeys(diagnostics)), file=sys.stderr)
+        print(render(diagnostics), file=sys.stderr)
     shown = []
     for result in results:
         if result.recipe is None or result.document is None:
             continue
-        sources = list(dict.fromkeys([*result.document.origins.values(), result.file]))
         if args.format == "mermaid":
             shown.append(explain.mermaid(result.recipe))
         elif args.format == "json":
-            shown.append(explain.as_json(result.recipe, sources, result.variant))
+            shown.append(explain.as_json(result.recipe, result.sources, result.variant))
         else:
-            shown.append(explain.table(result.recipe, sources, result.variant))
+            shown.append(explain.table(result.recipe, result.sources, result.variant))
     secrets = {k: v for result in results for k, v in result.secrets.items()}
     sys.stdout.write(mask("\n".join(shown), secrets))
     return EXIT_OK if all(result.ok for result in results) else EXIT_ERRORS

@@ -47,6 +47,12 @@ class Result:
         return dump_workflow(self.workflow)
 
     @property
+    def sources(self) -> list[str]:
+        """Where the recipe's values came from: its bases, `--set ...` overrides, the file itself."""
+        origins = self.document.origins.values() if self.document is not None else ()
+        return list(dict.fromkeys([*origins, self.file]))
+
+    @property
     def secrets(self) -> dict[str, str]:
         return self.document.secrets if self.document is not None else {}
 
