@@ -19,7 +19,7 @@ from typing import Callable, Mapping, Sequence
 from .diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
 from .interpolate import interpolate
 from .loader import Document, load_bytes
-from .located import Node, from_document, to_document
+from .located import Node, from_document, step_key, to_document
 from .overrides import apply_sets, type_by_schema
 
 Reader = Callable[[str], bytes]  # a recipe path -> its bytes; raises FileNotFoundError when absent
@@ -45,15 +45,6 @@ def _load(display: str, reader: Reader) -> Document:
     return load_bytes(raw, display)
 
 
-def _step_key(item: Node) -> tuple[str | None, str | None]:
-    """(kind, id) of a step item, when it has the one-key shape."""
-    if not (item.is_map and len(item.value) == 1):
-        return None, None
-    kind, params = next(iter(item.value.items()))
-    step_id = params.value.get("id") if params.is_map else None
-    return kind, (step_id.value if step_id is not None and isinstance(step_id.value, str) else None)
-
-
 def merge(base: Node, over: Node, path: Path_ = ()) -> Node:
     if base.is_map and over.is_map:
         out = dict(base.value)
@@ -71,14 +62,14 @@ def merge(base: Node, over: Node, path: Path_ = ()) -> Node:
 def merge_steps(base: Node, over: Node) -> Node:
     if not (base.is_list and over.is_list):
         return over
-    by_id = {step_id: i for i, (_, step_id) in enumerate(map(_step_key, base.value)) if step_id}
-    keys = [_step_key(item) for item in over.value]
+    by_id = {step_id: i for i, (_, step_id) in enumerate(map(step_key, base.value)) if step_id}
+    keys = [step_key(item) for item in over.value]
 
     def merged(item: Node, kind: str | None, step_id: str | None) -> Node:
         if step_id not in by_id:
             return item
         original = base.value[by_id[step_id]]
-        return merge(original, item, ("steps", by_id[step_id])) if _step_key(original)[0] == kind else item
+        return merge(original, item, ("steps", by_id[step_id])) if step_key(original)[0] == kind else item
 
     if over.value and all(step_id in by_id for _, step_id in keys):  # a patch of some base steps
         out = list(base.value)

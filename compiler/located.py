@@ -81,3 +81,12 @@ def to_document(root: Node, file: str) -> Document:
         if node.file != file:
             doc.origins[path] = node.file
     return doc
+
+
+def step_key(item: Node) -> tuple[str | None, str | None]:
+    """(kind, id) of a step item, when it has the one-key shape."""
+    if not (item.is_map and len(item.value) == 1):
+        return None, None
+    kind, params = next(iter(item.value.items()))
+    step_id = params.value.get("id") if params.is_map else None
+    return kind, (step_id.value if step_id is not None and isinstance(step_id.value, str) else None)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from .diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
 from .loader import Position, load_text, scalar_value
-from .located import Node, from_document
+from .located import Node, from_document, step_key
 
 MISSING = object()
 NO_POSITION = Position(0, 0)  # shown as the `--set ...` text alone, without line and column
@@ -141,8 +141,8 @@ class _Setter:
 
     def step(self, steps: Node | None, name: str) -> tuple[int, str]:
         items = steps.value if steps is not None and steps.is_list else []
-        kinds = [next(iter(item.value), "") if item.is_map and len(item.value) == 1 else "" for item in items]
-        ids = [_step_id(item) for item in items]
+        keys = [step_key(item) for item in items]
+        kinds, ids = [kind or "" for kind, _ in keys], [step_id for _, step_id in keys]
         if name.isdigit() and int(name) < len(items):
             return int(name), kinds[int(name)]
         if name in ids:
@@ -168,14 +168,6 @@ class _Setter:
             node = below
         value.key_pos = NO_POSITION
         node.value[path[-1]] = value
-
-
-def _step_id(item: Node) -> str | None:
-    if item.is_map and len(item.value) == 1:
-        params = next(iter(item.value.values()))
-        if params.is_map and "id" in params.value and isinstance(params.value["id"].value, str):
-            return params.value["id"].value
-    return None
 
 
 def _value_node(text: str, annotation: Any, origin: str) -> Node:
