@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -243,18 +242,6 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
     if builder.errors:
         raise OrcError(builder.errors)
     return builder.doc
-
-
-def load_file(path: Path | str) -> Document:
-    path = Path(path)
-    name = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise OrcError([Diagnostic("file not found", name, code="io")]) from None
-    except OSError as exc:
-        raise OrcError([Diagnostic(f"cannot read file: {exc.strerror}", name, code="io")]) from None
-    return load_bytes(raw, name)
 
 
 def load_bytes(raw: bytes, name: str) -> Document:

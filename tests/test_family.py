@@ -169,11 +169,11 @@ def test_validate_checks_every_variant_and_reports_a_problem_once(orc_cmd, tmp_p
 def test_the_recipe_schema_accepts_composed_recipes_and_still_flags_mistakes():
     import jsonschema
 
-    from compiler.loader import load_file, load_text
+    from compiler.loader import load_bytes, load_text
 
     validator = jsonschema.Draft202012Validator(json.loads((ROOT / "schemas" / "recipe.schema.json").read_text()))
     for recipe in sorted(FAMILY.glob("*.yaml")) + sorted((ROOT / "recipes").glob("*.yaml")):
-        assert list(validator.iter_errors(load_file(recipe).data)) == [], recipe.name
+        assert list(validator.iter_errors(load_bytes(recipe.read_bytes(), str(recipe)).data)) == [], recipe.name
 
     def flagged(text):
         return sorted(".".join(map(str, e.absolute_path)) for e in validator.iter_errors(load_text(text).data))
