@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import legacy
 from .diagnostics import Path_, dotted
+from .passthrough import SYSTEM_FIELDS
 
 if TYPE_CHECKING:
     from .importer import Imported
@@ -86,7 +87,7 @@ def _home(path: Path_, recipe: dict[str, Any], step_names: list[str], modern: di
             return ("olive", "data_configs", carried.index(name))
     if head == "input_model":
         return ("model",) if "model" in recipe else ("olive", "input_model")
-    if head in ("systems", "host", "target"):
+    if head in SYSTEM_FIELDS:
         return ("target",) if "target" in recipe else ("olive", "systems") if "systems" in olive else ()
     if head in olive:
         return ("olive", head)

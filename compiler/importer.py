@@ -20,6 +20,7 @@ from . import legacy, yaml_emit
 from .diagnostics import Diagnostic, OrcError, Path_
 from .import_typed import same, same_config, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
 from .loader import load_text
+from .passthrough import SYSTEM_FIELDS
 
 # Values Olive 0.13 uses when a field is left out, where orc always writes the field.
 OLIVE_DEFAULTS: dict[str, Any] = {
@@ -35,8 +36,10 @@ OLIVE_DEFAULTS: dict[str, Any] = {
 # The recipe's own defaults (recipe.Output, recipe.Engine): left out of imported recipes.
 RECIPE_DEFAULTS: dict[str, Any] = {"dir": "outputs", "cache": ".olive-cache", "log_level": 1, "evaluate_input_model": False,
                                    "clean_cache": False, "no_artifacts": False}  # fmt: skip
-SYSTEM_FIELDS = ("systems", "host", "target")
 EVALUATOR_FIELDS = ("evaluators", "evaluator")
+# Config fields the builder places itself (typed, or carried under `olive:` when they do not type)
+HANDLED = {"input_model", "data_configs", "passes", "output_dir", "cache_dir", "log_severity_level", "evaluate_input_model",
+           "clean_cache", "no_artifacts", "workflow_id", *SYSTEM_FIELDS, *EVALUATOR_FIELDS}  # fmt: skip
 # Fields holding paths relative to the folder Olive runs in; moved along when the recipe is written elsewhere.
 PATH_KEYS = {"user_script", "script_dir", "data_dir", "data_files", "output_dir", "cache_dir", "model_path", "adapter_path",
              "model_script", "dockerfile", "build_context_path", "requirements_file"}  # fmt: skip
@@ -208,17 +211,25 @@ class _Builder:
             self._carry(*EVALUATOR_FIELDS)
         self._engine()
         for key in config:
-            if key not in self._handled():
+            if key not in HANDLED:
                 self.olive[key] = config[key]
-
-    def _handled(self) -> set[str]:
-        return {"input_model", "data_configs", "passes", "output_dir", "cache_dir", "log_severity_level", "evaluate_input_model",
-                "clean_cache", "no_artifacts", "workflow_id", *SYSTEM_FIELDS, *EVALUATOR_FIELDS}  # fmt: skip
 
     def _carry(self, *keys: str) -> None:
         for key in keys:
-            if key in self.config or key in ("systems", "host", "target"):
+            if key in self.config or key in SYSTEM_FIELDS:
                 self.olive[key] = self.config.get(key)
+
+    # A typed section that does not compile back to the config is carried under `olive:` as written.
+    def _untype_target(self) -> None:
+        self.target = None
+        self._carry(*SYSTEM_FIELDS)
+
+    def _untype_evaluate(self) -> None:
+        self.evaluate = None
+        self._carry(*EVALUATOR_FIELDS)
+
+    def _untype_model(self) -> None:
+        self.model, self.olive["input_model"] = None, self.config.get("input_model")
 
     def _engine(self) -> None:
         config = self.config
@@ -249,8 +260,7 @@ class _Builder:
             if path[:1] == ("steps",) and len(path) > 1 and isinstance(path[1], int):
                 if "pass" in self.steps[path[1]] and self.target is not None:
                     # already a plain pass: what a check objects to may be the typed target (AWQ on a CPU target)
-                    self.target = None
-                    self._carry(*SYSTEM_FIELDS)
+                    self._untype_target()
                     self.reasons[("systems",)] = f"kept as Olive systems, as written: {error.message}"
                     changed = True
                 elif self._demote_step(path[1]):
@@ -261,15 +271,13 @@ class _Builder:
                 self.reasons[("data_configs", str(path[1]))] = f"kept as an Olive data config, as written: {error.message}"
                 changed = True
             elif path[:1] == ("model",) and self.model is not None:
-                self.model, self.olive["input_model"] = None, self.config.get("input_model")
+                self._untype_model()
                 changed = True
             elif path[:1] == ("target",) and self.target is not None:
-                self.target = None
-                self._carry(*SYSTEM_FIELDS)
+                self._untype_target()
                 changed = True
             elif path[:1] == ("evaluate",) and self.evaluate is not None:
-                self.evaluate = None
-                self._carry(*EVALUATOR_FIELDS)
+                self._untype_evaluate()
                 changed = True
         return changed
 
@@ -302,18 +310,16 @@ class _Builder:
                 self._demote_dataset(name)
                 changed = True
         if self.model is not None and not same_config(compiled.get("input_model"), config.get("input_model")):
-            self.model, self.olive["input_model"] = None, config.get("input_model")
+            self._untype_model()
             changed = True
         for key in sorted(set(compiled) | set(config)):
             if key in ("passes", "data_configs", "input_model") or key in self.olive:
                 continue
             if compiled.get(key, OLIVE_DEFAULTS.get(key)) != config.get(key, OLIVE_DEFAULTS.get(key)):
                 if key in SYSTEM_FIELDS:
-                    self.target = None
-                    self._carry(*SYSTEM_FIELDS)
+                    self._untype_target()
                 elif key in EVALUATOR_FIELDS:
-                    self.evaluate = None
-                    self._carry(*EVALUATOR_FIELDS)
+                    self._untype_evaluate()
                 else:
                     self.olive[key] = config.get(key)
                 changed = True

@@ -19,6 +19,7 @@ from .loader import Document
 from .steps import HF, HF_ADAPTER, ONNX
 
 APPENDED = "data_configs"
+SYSTEM_FIELDS = ("systems", "host", "target")  # the Olive fields that say where a workflow runs
 # Olive fields a recipe writes in its own sections; carrying them here would hide or duplicate the steps.
 NOT_CARRIED = {
     "passes": "passes come from `steps:`; give Olive fields of one pass under that step's `olive:`",
@@ -49,7 +50,7 @@ def input_form(recipe: Any) -> str | None:
 
 def target_is_carried(recipe: Any) -> bool:
     """Whether the workflow's systems come from `olive:` (then `target:` does not describe the device)."""
-    return any(key in recipe.olive for key in ("systems", "host", "target"))
+    return any(key in recipe.olive for key in SYSTEM_FIELDS)
 
 
 def olive_data_config_names(olive: Any) -> list[str]:
