@@ -47,13 +47,13 @@ def comments_for(recipe: dict[str, Any], step_names: list[str], result: Imported
     for note in result.notes:
         home = _home(note.path, recipe, step_names, result.modern)
         comments.setdefault(home, []).append(_text(note))
+    carried = [c.get("name") for c in recipe.get("olive", {}).get("data_configs", [])]
     for where, reason in sorted(reasons.items()):
         kind, name = where[0], where[-1]
         if kind == "systems" and "systems" in recipe.get("olive", {}):
             comments.setdefault(("olive", "systems"), []).append(reason)
         if kind == "passes" and name in step_names:
             comments.setdefault(("steps", step_names.index(name)), []).append(reason)
-        carried = [c.get("name") for c in recipe.get("olive", {}).get("data_configs", [])]
         if kind == "data_configs" and name in carried:
             comments.setdefault(("olive", "data_configs", carried.index(name)), []).append(reason)
     olive = recipe.get("olive", {})

@@ -82,10 +82,11 @@ def typed_dataset(data: Any) -> dict[str, Any] | None:
         typed["format"] = load.get("data_name")
     else:
         typed["hf"] = load.get("data_name")
+    both = {**load, **pre}  # a pre-processing value wins over a loading one
     for ours, theirs in (("split", "split"), ("template", "text_template"), ("columns", "text_cols"), ("max_length", "max_seq_len"),
                          ("max_samples", "max_samples"), ("add_special_tokens", "add_special_tokens"), ("strategy", "strategy")):  # fmt: skip
-        if theirs in pre or theirs in load:
-            typed[ours] = {**load, **pre}[theirs]
+        if theirs in both:
+            typed[ours] = both[theirs]
     if "batch_size" in loader:
         typed["batch_size"] = loader["batch_size"]
     try:

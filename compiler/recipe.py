@@ -236,9 +236,9 @@ StepItem = create_model(
 
 
 def _exactly_one_kind(self: BaseModel) -> BaseModel:
-    given = [k for k in self.model_fields_set]
-    if len(given) != 1:
-        raise ValueError(f"a step has exactly one key naming its kind, got {len(given)}")
+    given = len(self.model_fields_set)
+    if given != 1:
+        raise ValueError(f"a step has exactly one key naming its kind, got {given}")
     return self
 
 
