@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+
+from pydantic import ValidationError
 
 from . import catalog
 from .check_base import Check, at, steps
 from .context import step_id
 from .credentials import ENV_PREFIX
-from .data_checks import DATA_CHECKS
+from .data_checks import DATA_CHECKS, dataset_columns, local_files
 from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
 from .pass_models import is_dataset_param
 from .passthrough import olive_data_config_names
 from .pipeline_checks import PIPELINE_CHECKS
-from .recipe import DATASET_NAME_PATTERN, Recipe
+from .recipe import DATASET_NAME_PATTERN, Dataset, ModelSpec, Recipe
 
 
 def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -41,6 +43,24 @@ def raw_dataset_references(doc: Document) -> Iterator[Diagnostic]:
         for kind, values in item.items() if isinstance(values, dict)
     ]
     yield from _unknown_datasets(doc, list(datasets) + olive_data_config_names(data.get("olive")), step_values)
+
+
+def raw_file_checks(doc: Document, base: Path) -> Iterator[Diagnostic]:
+    """The file and column checks on the parts of an invalid recipe that are valid on their own (the model
+    and each dataset), so that a misspelt column is reported in the same run as, say, a bad step."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    datasets = data.get("datasets") if isinstance(data.get("datasets"), dict) else {}
+    valid = {name: part for name, part in ((n, _valid(Dataset, v)) for n, v in datasets.items()) if part is not None}
+    partial = Recipe.model_construct(datasets=valid, model=_valid(ModelSpec, data.get("model")))
+    for check in (local_files, dataset_columns):
+        yield from check(partial, doc, base)
+
+
+def _valid(model: type[Dataset] | type[ModelSpec], value: object) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
 
 
 def _unknown_datasets(doc: Document, names: list[str], step_values: list[tuple[Path_, dict]]) -> Iterator[Diagnostic]:

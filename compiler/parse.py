@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any, Iterable
 
@@ -11,7 +12,7 @@ from . import catalog
 from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
 from .pass_models import generic_model
-from .recipe import PassStep, Recipe
+from .recipe import NAME_PATTERN, PATTERN_RULES, PassStep, Recipe
 
 
 def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:
@@ -118,10 +119,18 @@ def _message(error: dict, loc: tuple, root: type[BaseModel]) -> tuple[str, str]:
         expected = error.get("ctx", {}).get("expected", "")
         return f"invalid value {error['input']!r}", f"expected {expected}"
     if kind == "string_pattern_mismatch":
-        return f"{error['input']!r} does not match the pattern {error['ctx']['pattern']}", ""
+        return _pattern_message(error["input"], error["ctx"]["pattern"])
     if kind.endswith("_type"):
         return f"wrong type: got {_type_name(error['input'])} {_short(error['input'])}", f"expected {_expected(error)}"
     return error["msg"].removeprefix("Value error, "), ""
+
+
+def _pattern_message(value: str, pattern: str) -> tuple[str, str]:
+    if pattern not in PATTERN_RULES:
+        return f"{value!r} does not match the pattern {pattern}", ""
+    rule, invalid = PATTERN_RULES[pattern]
+    fixed = re.sub(invalid, "-", value.lower() if pattern == NAME_PATTERN else value).strip("-")
+    return f"{value!r} is not a valid name: use {rule}", (f"e.g. '{fixed}'" if fixed and re.match(pattern, fixed) else f"pattern {pattern}")
 
 
 def _short(value: Any) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import azureml, passthrough
-from .checks import raw_dataset_references, run_checks
+from .checks import raw_dataset_references, raw_file_checks, run_checks
 from .compose import Reader, compose, load_composed_tree, read_disk, variant_names
 from .credentials import literal_secrets, scrub
 from .context import build_context
@@ -114,7 +114,7 @@ def _check_and_render(doc: Document, result: Result, olive: bool) -> list[Diagno
     # Secrets are reported even when the recipe is otherwise invalid.
     problems = [*literal_secrets(doc), *problems]
     if recipe is None:
-        return problems + list(raw_dataset_references(doc))
+        return problems + list(raw_dataset_references(doc)) + list(raw_file_checks(doc, result.base_dir))
     result.recipe = recipe
     problems += run_checks(recipe, doc, result.base_dir) + passthrough.check(recipe, doc)
     if any(d.severity == "error" for d in problems):

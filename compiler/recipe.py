@@ -16,6 +16,14 @@ from .steps import STEP_KINDS
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 DATASET_NAME_PATTERN = r"^[A-Za-z0-9_]+$"  # Olive's rule for data config names
+STEP_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+SYSTEM_NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# Each pattern in words, and the characters a suggested fix replaces with '-' (for error messages).
+PATTERN_RULES = {
+    NAME_PATTERN: ("lower-case letters, digits and '-', starting with a letter or digit", r"[^a-z0-9-]+"),
+    STEP_ID_PATTERN: ("letters, digits, '_' and '-'", r"[^A-Za-z0-9_-]+"),
+    SYSTEM_NAME_PATTERN: ("letters, digits, '_', '.' and '-'", r"[^A-Za-z0-9_.-]+"),
+}
 DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
 
 
@@ -146,7 +154,7 @@ class Target(Strict):
         description="Required with system: python_env.",
     )
     name: Optional[StrictStr] = Field(
-        None, pattern=r"^[A-Za-z0-9_.-]+$", description="The system's name in the compiled workflow (default: local_system, docker_system, ...).", examples=["qnn_system"]
+        None, pattern=SYSTEM_NAME_PATTERN, description="The system's name in the compiled workflow (default: local_system, docker_system, ...).", examples=["qnn_system"]
     )
 
     @model_validator(mode="after")
@@ -195,7 +203,7 @@ PASS_GROUP = (
 class StepBase(Strict):
     id: Optional[StrictStr] = Field(
         None,
-        pattern=r"^[A-Za-z0-9_-]+$",
+        pattern=STEP_ID_PATTERN,
         examples=["finetune"],
         description="Name of this step (and its Olive pass); must be unique.",
     )
