@@ -8,7 +8,11 @@ compiled workflow as an input, and runs `olive run` in that folder.
 
 from __future__ import annotations
 
+import io
+import json
 import shlex
+from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -44,6 +48,47 @@ def job_spec(recipe: Recipe, workflow_file: str, code_dir: str, workdir: str) ->
 
 def job_spec_text(recipe: Recipe, workflow_file: str, code_dir: str, workdir: str) -> str:
     return yaml.safe_dump(job_spec(recipe, workflow_file, code_dir, workdir), sort_keys=False, allow_unicode=True, width=1000)
+
+
+def spec_problems(text: str, spec_file: Path) -> list[str] | None:
+    """azure-ai-ml's own offline check of a job spec to be written at `spec_file` (its CommandJob schema,
+    and that the uploaded code folder exists): one line per problem; None when azure-ai-ml is not installed."""
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():  # azure-ai-ml's own deprecation warnings about marshmallow
+        warnings.simplefilter("ignore")
+        try:
+            from azure.ai.ml import load_job
+        except ImportError:
+            return None
+        logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)  # its notes about experimental classes
+        try:
+            load_job(source=io.StringIO(text), relative_origin=str(spec_file))
+        except Exception as exc:  # noqa: BLE001 - marshmallow's ValidationError or azure's ValidationException
+            return _problem_lines(str(exc))
+    return []
+
+
+def _problem_lines(text: str) -> list[str]:
+    """azure-ai-ml nests its schema errors as JSON inside messages: 'field: first message' for each."""
+    start = text.find("{")
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:]) if start >= 0 else (None, 0)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return [text.strip().splitlines()[0] if text.strip() else "rejected"]
+    if isinstance(data.get("errors"), list):  # a wrapper whose errors' messages hold the schema's own
+        return [line for error in data["errors"] for line in _problem_lines(str(error.get("message", "")))]
+    return [f"{name}: {_first_text(messages)}" for name, messages in data.items()]
+
+
+def _first_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return next((text for text in map(_first_text, items) if text), "")
 
 
 def submit_command(recipe: Recipe, spec_file: str) -> str:

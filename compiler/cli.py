@@ -78,7 +78,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from .pipeline import compile_variants, write_result
+    from .diagnostics import OrcError
+    from .pipeline import compile_variants, planned_outputs, write_outputs
     from .report import render
 
     results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
@@ -93,9 +94,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         sys.stdout.write(results[0].masked_text)
         return EXIT_OK
-    for result in results:
-        output = variant_output(Path(args.output), result) if len(results) > 1 else Path(args.output)
-        for path in write_result(result, output):
+    try:  # every file is planned (and checked) before any is written
+        planned = [planned_outputs(result, variant_output(Path(args.output), result) if len(results) > 1 else Path(args.output)) for result in results]
+    except OrcError as exc:
+        print(render(exc.diagnostics), file=sys.stderr)
+        return EXIT_ERRORS
+    for result, files in zip(results, planned):
+        for path in write_outputs(files):
             print(f"wrote {path}", file=sys.stderr)
         if args.print:
             sys.stdout.write(result.masked_text)
@@ -130,12 +135,18 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
 
 def _run_on_azureml(result, args: argparse.Namespace) -> int:
     from . import azureml
+    from .diagnostics import OrcError
     from .pipeline import write_result
+    from .report import render
     from .run import RunPaths
 
     recipe = result.recipe
     paths = RunPaths((result.base_dir / recipe.output.dir).resolve())
-    spec = [p for p in write_result(result, paths.workflow) if p.name.endswith(azureml.SUFFIX)][0]
+    try:
+        spec = [p for p in write_result(result, paths.workflow) if p.name.endswith(azureml.SUFFIX)][0]
+    except OrcError as exc:
+        print(render(exc.diagnostics), file=sys.stderr)
+        return EXIT_ERRORS
     command = azureml.submit_command(recipe, str(spec))
     why_not = azureml.can_submit()
     if args.dry_run or why_not:
