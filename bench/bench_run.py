@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}
+# Bytecode is written as on a user's machine (the first run caches it): with PYTHONDONTWRITEBYTECODE set,
+# as some shells set it, every run would recompile orc's modules and time that instead.
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}
 
 
 def tiny_recipe(folder: Path) -> Path:
