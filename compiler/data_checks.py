@@ -1,5 +1,5 @@
-"""Checks against the files a recipe names: data files and model folders exist, template columns exist
-in the data, and training runs long enough to see the data.
+"""Checks against the files a recipe names: data files, model folders and the files of docker and
+python_env targets exist, template columns exist in the data, and training runs long enough to see the data.
 
 Only the first rows of a data file are read (see data_columns.py), so these stay fast on any data set.
 """
@@ -44,6 +44,25 @@ def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnosti
         if value and (value.startswith((".", "/")) or field == "adapter_path" or (base / value).exists()) and not (base / value).is_dir():
             hint = "; ".join(filter(None, [_nearest(base, value, folder=True), f"looked in {os.path.normpath(base / value)}"]))
             yield at(doc, ("model", field), f"model folder not found: {value}", hint, "missing_file")
+
+
+def system_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
+    """A docker target's build context and Dockerfile, and a python_env target's python, exist: Olive
+    finds out only when it starts the system."""
+    docker, python_env = recipe.target.docker, recipe.target.python_env
+    if docker is not None:
+        context, where = base / docker.build_context, ("target", "docker")
+        if not context.is_dir():
+            hint = "; ".join(filter(None, [_nearest(base, docker.build_context, folder=True), f"looked in {os.path.normpath(context)}"]))
+            yield at(doc, where + ("build_context",), f"docker build context not found: {docker.build_context}", hint, "missing_file")
+        elif not (context / docker.dockerfile).is_file():
+            hint = "; ".join(filter(None, [_nearest(context, docker.dockerfile, folder=False), f"looked in {os.path.normpath(context / docker.dockerfile)}"]))
+            yield at(doc, where + ("dockerfile",), f"Dockerfile not found in the build context: {docker.dockerfile}", hint, "missing_file")
+    if python_env is not None:
+        folder = base / python_env.python_environment_path
+        if not any((folder / name).is_file() for name in ("python", "python3", "python.exe")):
+            yield at(doc, ("target", "python_env", "python_environment_path"), f"no python executable in {python_env.python_environment_path}",
+                     f"the folder that holds the environment's python, e.g. its bin/; looked in {os.path.normpath(folder)}", "missing_file")
 
 
 def dataset_columns(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -114,4 +133,4 @@ def short_training(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
             )
 
 
-DATA_CHECKS = [local_files, dataset_columns, short_training]
+DATA_CHECKS = [local_files, system_files, dataset_columns, short_training]

@@ -58,3 +58,24 @@ def test_olive_run_config_check_does_reject_a_broken_workflow():
     broken = json.loads(result.text)
     broken["passes"]["lora"]["train_data_config"] = "no-such-dataset"
     assert run_config_errors(broken, result.base_dir)
+
+
+@pytest.mark.skipif(not olive_available(), reason="olive-ai is not installed")
+def test_a_docker_target_compiles_to_olives_docker_system_as_the_host(tmp_path):
+    """Olive runs the whole workflow inside the container when its host is a Docker system."""
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    text = (ROOT / "recipes" / "tiny-cpu-lora-int4.yaml").read_text().replace("../examples/", f"{ROOT}/examples/")
+    recipe = tmp_path / "docker.yaml"
+    recipe.write_text(text.replace("  system: local\n", "  system: docker\n  docker: {dockerfile: Dockerfile, build_context: docker}\n"))
+    result = compile_file(recipe, olive=True)
+    assert result.ok, [str(d) for d in result.diagnostics.errors]
+    assert result.workflow["host"] == result.workflow["target"] == "docker_system"
+    assert result.workflow["systems"]["docker_system"] == {
+        "type": "Docker",
+        "accelerators": [{"device": "cpu", "execution_providers": ["CPUExecutionProvider"]}],
+        "dockerfile": "Dockerfile",
+        "build_context_path": "docker",
+        "image_name": "olive-docker:latest",
+        "work_dir": "/olive-ws",
+    }
