@@ -116,7 +116,7 @@ def can_submit() -> str:
     except ModuleNotFoundError:  # find_spec imports the parent package: no `azure` at all
         missing = True
     if missing:
-        return "azure-ai-ml and azure-identity are not installed (pip install azure-ai-ml azure-identity)"
+        return "azure-ai-ml and azure-identity are not installed (pip install 'orc-olive[azureml]', or azure-ai-ml and azure-identity)"
     if not any(os.environ.get(name) for name in CREDENTIAL_VARIABLES):
         return "no Azure credentials in the environment (AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET or a managed identity)"
     return ""
