@@ -30,19 +30,24 @@ def _nearest(base: Path, value: str, folder: bool) -> str:
     return f"did you mean '{PurePosixPath(value).parent / match}'?" if match else ""
 
 
+def _missing_hint(base: Path, value: str, folder: bool) -> str:
+    """The did-you-mean for a path not found under `base`, and where orc looked."""
+    return "; ".join(filter(None, [_nearest(base, value, folder), f"looked in {os.path.normpath(base / value)}"]))
+
+
 def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
     for name, dataset in recipe.datasets.items():
         for i, file in enumerate(dataset.file_list):
             if not data_files(base, file):
                 path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
                 what = "no data file matches" if is_pattern(file) else "data file not found:"
-                hint = "; ".join(filter(None, [_nearest(base, file, folder=False), f"looked in {os.path.normpath(base / file)}"]))
+                hint = _missing_hint(base, file, folder=False)
                 yield at(doc, path, f"{what} {file}", hint, "missing_file")
     for field in ("path", "adapter_path") if recipe.model else ():  # an Olive model config under `olive:`: Olive resolves it
         value = getattr(recipe.model, field)
         # A hub id ('org/name') is not a folder; a path that starts with '.' or '/' or exists is meant to be one.
         if value and (value.startswith((".", "/")) or field == "adapter_path" or (base / value).exists()) and not (base / value).is_dir():
-            hint = "; ".join(filter(None, [_nearest(base, value, folder=True), f"looked in {os.path.normpath(base / value)}"]))
+            hint = _missing_hint(base, value, folder=True)
             yield at(doc, ("model", field), f"model folder not found: {value}", hint, "missing_file")
 
 
@@ -53,10 +58,10 @@ def system_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnost
     if docker is not None:
         context, where = base / docker.build_context, ("target", "docker")
         if not context.is_dir():
-            hint = "; ".join(filter(None, [_nearest(base, docker.build_context, folder=True), f"looked in {os.path.normpath(context)}"]))
+            hint = _missing_hint(base, docker.build_context, folder=True)
             yield at(doc, where + ("build_context",), f"docker build context not found: {docker.build_context}", hint, "missing_file")
         elif not (context / docker.dockerfile).is_file():
-            hint = "; ".join(filter(None, [_nearest(context, docker.dockerfile, folder=False), f"looked in {os.path.normpath(context / docker.dockerfile)}"]))
+            hint = _missing_hint(context, docker.dockerfile, folder=False)
             yield at(doc, where + ("dockerfile",), f"Dockerfile not found in the build context: {docker.dockerfile}", hint, "missing_file")
     if python_env is not None:
         folder = base / python_env.python_environment_path

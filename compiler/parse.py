@@ -12,7 +12,7 @@ from . import catalog
 from .diagnostics import Diagnostic, Path_, one_of, suggest
 from .loader import Document
 from .pass_models import generic_model
-from .recipe import NAME_PATTERN, PATTERN_RULES, PassStep, Recipe
+from .recipe import PATTERN_RULES, PassStep, Recipe
 
 
 def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:
@@ -128,8 +128,8 @@ def _message(error: dict, loc: tuple, root: type[BaseModel]) -> tuple[str, str]:
 def _pattern_message(value: str, pattern: str) -> tuple[str, str]:
     if pattern not in PATTERN_RULES:
         return f"{value!r} does not match the pattern {pattern}", ""
-    rule, invalid = PATTERN_RULES[pattern]
-    fixed = re.sub(invalid, "-", value.lower() if pattern == NAME_PATTERN else value).strip("-")
+    rule, invalid, lower = PATTERN_RULES[pattern]
+    fixed = re.sub(invalid, "-", value.lower() if lower else value).strip("-")
     return f"{value!r} is not a valid name: use {rule}", (f"e.g. '{fixed}'" if fixed and re.match(pattern, fixed) else f"pattern {pattern}")
 
 

@@ -18,11 +18,12 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 DATASET_NAME_PATTERN = r"^[A-Za-z0-9_]+$"  # Olive's rule for data config names
 STEP_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 SYSTEM_NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-# Each pattern in words, and the characters a suggested fix replaces with '-' (for error messages).
+# Each pattern in words, the characters a suggested fix replaces with '-', and whether the fix lower-cases
+# the value first (for error messages).
 PATTERN_RULES = {
-    NAME_PATTERN: ("lower-case letters, digits and '-', starting with a letter or digit", r"[^a-z0-9-]+"),
-    STEP_ID_PATTERN: ("letters, digits, '_' and '-'", r"[^A-Za-z0-9_-]+"),
-    SYSTEM_NAME_PATTERN: ("letters, digits, '_', '.' and '-'", r"[^A-Za-z0-9_.-]+"),
+    NAME_PATTERN: ("lower-case letters, digits and '-', starting with a letter or digit", r"[^a-z0-9-]+", True),
+    STEP_ID_PATTERN: ("letters, digits, '_' and '-'", r"[^A-Za-z0-9_-]+", False),
+    SYSTEM_NAME_PATTERN: ("letters, digits, '_', '.' and '-'", r"[^A-Za-z0-9_.-]+", False),
 }
 DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
 

@@ -16,7 +16,7 @@ from typing import Any
 from .catalog import SCHEMAS_DIR
 from .diagnostics import Diagnostic, OrcError, Path_, one_of
 from .loader import Document, load_text
-from .recipe import NAME_PATTERN
+from .recipe import NAME_PATTERN, PATTERN_RULES
 
 RECIPES_DIR = SCHEMAS_DIR.parent / "recipes"
 TEMPLATES = {
@@ -93,7 +93,7 @@ def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -
     if template not in TEMPLATES:
         problems.append(Diagnostic(f"unknown template '{template}'", "--from", hint=one_of(TEMPLATES), code="usage"))
     if not re.match(NAME_PATTERN, name):
-        problems.append(Diagnostic(f"invalid recipe name '{name}'", "NAME", hint="lower-case letters, digits and dashes", code="usage"))
+        problems.append(Diagnostic(f"invalid recipe name '{name}'", "NAME", hint=PATTERN_RULES[NAME_PATTERN][0], code="usage"))
     target = folder / f"{name}.yaml"
     if target.exists() and not force:
         problems.append(Diagnostic("the file exists already", str(target), hint="pick another name or pass --force", code="usage"))
