@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="orc-bench-"))
     recipe = tiny_recipe(folder)
-    orc = [sys.executable, "-m", "compiler", "compile-and-run", str(recipe), "-q"]
+    orc = [sys.executable, "-m", "orc_olive", "compile-and-run", str(recipe), "-q"]
     workflow = folder / "out" / "model.workflow.json"
     olive = [sys.executable, "-m", "olive", "run", "--config", str(workflow)]
 

@@ -65,7 +65,7 @@ def main() -> int:
     parser.add_argument("--many", type=int, default=500, help="recipes in the one-call throughput test")
     args = parser.parse_args()
     recipe = Path(args.recipe).resolve()
-    orc = [sys.executable, "-m", "compiler"]
+    orc = [sys.executable, "-m", "orc_olive"]
 
     with tempfile.TemporaryDirectory() as tmp:
         workflow = Path(tmp) / "workflow.json"

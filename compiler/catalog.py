@@ -1,4 +1,4 @@
-"""Read access to the Olive pass catalog generated into schemas/ (see catalog_gen.py).
+"""Read access to the Olive pass catalog generated into schemas/ (by olive/catalog_gen.py).
 
 The catalog lets orc check pass parameters without importing Olive or torch.
 """
@@ -7,20 +7,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from orc_olive.resources import SCHEMAS_DIR
 
-
-def data_dir(name: str) -> Path:
-    """`schemas/` or `templates/`: beside the package in a checkout, inside it (as `_<name>`) once
-    installed from a wheel (pyproject.toml maps the folders there)."""
-    installed = Path(__file__).resolve().parent / f"_{name}"
-    return installed if installed.is_dir() else ROOT / name
-
-
-SCHEMAS_DIR = data_dir("schemas")
 PASSES_FILE = SCHEMAS_DIR / "olive-passes.json"
 RUN_CONFIG_SCHEMA_FILE = SCHEMAS_DIR / "olive-run-config.schema.json"
 

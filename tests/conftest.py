@@ -34,7 +34,7 @@ def recipe_copy(tmp: Path, name: str, data: Path | None = None) -> Path:
 
 @pytest.fixture
 def orc_cmd():
-    return [sys.executable, "-m", "compiler"]
+    return [sys.executable, "-m", "orc_olive"]
 
 
 def locations(data, prefix=()):

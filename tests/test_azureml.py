@@ -5,9 +5,10 @@ import re
 
 import yaml
 
-from compiler import azureml
-from compiler.cli import main
-from compiler.pipeline import compile_file, write_result
+from orc_olive.render import azureml_job as azureml
+from orc_olive.cli.main import main
+from orc_olive.build.compile import compile_file
+from orc_olive.build.outputs import write_result
 
 from .conftest import ROOT
 

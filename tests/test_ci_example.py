@@ -23,7 +23,7 @@ def test_example_workflow_runs_orc_validate_and_check_jsonschema_on_changed_reci
 @pytest.mark.skipif(find_spec("check_jsonschema") is None, reason="check-jsonschema is not installed")
 def test_check_jsonschema_accepts_the_shipped_recipes_and_rejects_a_misspelt_key(tmp_path):
     schema = tmp_path / "recipe.schema.json"
-    subprocess.run([sys.executable, "-m", "compiler", "schema", "-o", str(schema)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "orc_olive", "schema", "-o", str(schema)], check=True, cwd=ROOT)
     check = [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema)]
     good = subprocess.run([*check, *map(str, RECIPES)], capture_output=True, text=True)
     bad = subprocess.run([*check, str(ROOT / "tests" / "cases" / "invalid" / "unknown-key.yaml")], capture_output=True, text=True)

@@ -15,7 +15,7 @@ def test_azureml_target_stops_before_running_and_prints_the_az_command(tmp_path)
     recipe.parent.mkdir()
     recipe.write_text(text.replace("../examples/data/phrase_classification.json", "../phrases.json"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_"))}
-    done = subprocess.run([sys.executable, "-m", "compiler", "compile-and-run", str(recipe)], capture_output=True, text=True, env=env)
+    done = subprocess.run([sys.executable, "-m", "orc_olive", "compile-and-run", str(recipe)], capture_output=True, text=True, env=env)
     assert done.returncode == 4, done.stderr
     assert "orc: not submitted:" in done.stderr
     spec = tmp_path / "models" / "phi3-phrase-classification.workflow.azureml-job.yaml"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.pipeline import compile_file, compile_variants
+from orc_olive.build.compile import compile_file, compile_variants
 
 from .conftest import ROOT
 
@@ -214,7 +214,7 @@ def test_secrets_from_the_environment_are_masked_in_print_and_errors_and_written
 
 def test_a_workflow_without_secrets_is_written_world_readable(tmp_path):
     out = tmp_path / "wf.json"
-    subprocess.run([sys.executable, "-m", "compiler", "compile", str(TINY), "-o", str(out)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "orc_olive", "compile", str(TINY), "-o", str(out)], check=True, cwd=ROOT)
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
 
 
@@ -223,13 +223,13 @@ def test_a_workflow_without_secrets_is_written_world_readable(tmp_path):
     ("ANYTHING", "ghp_abcdefghijklmnop1234", True), ("ANYTHING", "Q8fz0aWmNx2LrT5vYb7cKpD3xx", True), ("ANYTHING", "/home/user/models/phi", False),
 ])
 def test_secret_detection(name, value, secret):
-    from compiler.masking import is_secret
+    from orc_olive.secrecy import is_secret
 
     assert is_secret(name, value) is secret
 
 
 def test_pwd_is_a_path_not_a_secret():
-    from compiler.masking import is_secret
+    from orc_olive.secrecy import is_secret
 
     assert not is_secret("PWD", "/home/me/work")
 
@@ -240,16 +240,16 @@ trees = st.recursive(st.one_of(st.integers(), st.text(max_size=3), st.lists(st.i
 
 
 def _node(value):
-    from compiler.loader import Position
-    from compiler.located import from_value
+    from orc_olive.source.loader import Position
+    from orc_olive.source.located import from_value
 
     return from_value(value, "f.yaml", Position(1, 1))
 
 
 @given(st.dictionaries(names, trees, max_size=4), st.dictionaries(names, trees, max_size=4))
 def test_merge_is_a_deep_merge_where_the_overlay_wins(base, over):
-    from compiler.compose import merge
-    from compiler.located import plain
+    from orc_olive.source.compose import merge
+    from orc_olive.source.located import plain
 
     merged = plain(merge(_node(base), _node(over)))
     assert set(merged) == set(base) | set(over)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from compiler.credentials import KNOWN_TOKENS, is_credential_key, redact, secret_problem
+from orc_olive.secrecy import KNOWN_TOKENS, is_credential_key, redact, secret_problem
 
 SAMPLES = {
     "a Hugging Face token": "hf_" + "a1B2" * 9,

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from compiler.data_columns import HEAD_BYTES, columns, count_rows, data_files, placeholders
+from orc_olive.checks.data_columns import HEAD_BYTES, columns, count_rows, data_files, placeholders
 
 
 def test_placeholders_are_the_str_format_fields_and_literal_braces_are_text():
@@ -68,8 +68,8 @@ def test_unreadable_files_give_none_never_an_exception(tmp_path):
 
 
 def test_data_files_expand_glob_patterns_and_the_manifest_hashes_each_match(tmp_path):
-    from compiler.manifest import fingerprint
-    from compiler.recipe import Recipe
+    from orc_olive.run.manifest import fingerprint
+    from orc_olive.recipe.models import Recipe
 
     (tmp_path / "data").mkdir()
     for name in ("b.jsonl", "a.jsonl", "c.csv"):

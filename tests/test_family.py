@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from compiler.pipeline import compile_file, compile_variants
+from orc_olive.build.compile import compile_file, compile_variants
 
 from .conftest import ROOT
 
@@ -35,7 +35,7 @@ def test_family_compiles_to_its_golden_files(name, result):
 
 
 def test_the_variant_pair_differs_only_where_the_variants_say():
-    from compiler.diff import changes
+    from orc_olive.output.diff import changes
 
     cpu, cuda = compile_variants(FAMILY / "travel.yaml", env=CLEAN_ENV)
     found = {path: (old, new) for _, path, old, new in changes(cpu.workflow, cuda.workflow)}
@@ -169,7 +169,7 @@ def test_validate_checks_every_variant_and_reports_a_problem_once(orc_cmd, tmp_p
 def test_the_recipe_schema_accepts_composed_recipes_and_still_flags_mistakes():
     import jsonschema
 
-    from compiler.loader import load_bytes, load_text
+    from orc_olive.source.loader import load_bytes, load_text
 
     validator = jsonschema.Draft202012Validator(json.loads((ROOT / "schemas" / "recipe.schema.json").read_text()))
     for recipe in sorted(FAMILY.glob("*.yaml")) + sorted((ROOT / "recipes").glob("*.yaml")):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from compiler.catalog import PASSES_FILE, RUN_CONFIG_SCHEMA_FILE
-from compiler.olive_check import olive_available
-from compiler.schema_gen import RECIPE_SCHEMA_FILE, recipe_schema_text
+from orc_olive.catalog import PASSES_FILE, RUN_CONFIG_SCHEMA_FILE
+from orc_olive.olive.run_config import olive_available
+from orc_olive.output.schema import RECIPE_SCHEMA_FILE, recipe_schema_text
 
 
 def test_recipe_schema_is_up_to_date():
@@ -13,7 +13,7 @@ def test_recipe_schema_is_up_to_date():
 
 @pytest.mark.skipif(not olive_available(), reason="olive-ai is not installed")
 def test_olive_catalogs_match_the_installed_olive(tmp_path):
-    from compiler.catalog_gen import generate
+    from orc_olive.olive.catalog_gen import generate
 
     for path in generate(tmp_path):
         committed = {"olive-passes.json": PASSES_FILE, "olive-run-config.schema.json": RUN_CONFIG_SCHEMA_FILE}[path.name]

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from compiler.importer import import_config, import_file
-from compiler.legacy import modernise
-from compiler.loader import load_text
-from compiler.pipeline import compile_document
-from compiler.yaml_emit import dump
+from orc_olive.importer.convert import import_config, import_file
+from orc_olive.importer.legacy import modernise
+from orc_olive.source.loader import load_text
+from orc_olive.build.compile import compile_document
+from orc_olive.importer.yaml_emit import dump
 
 from .conftest import CORPUS, ROOT
 
@@ -168,18 +168,18 @@ def test_cli_import_writes_a_recipe_and_reports_dropped_values(tmp_path):
     config = tmp_path / "old.json"
     config.write_text(json.dumps({"$schema": "x", "input_model": {"type": "HfModel", "model_path": "org/m"}, "passes": {"c": {"type": "OnnxConversion", "config": {"target_opset": 17}}}}))
     out = tmp_path / "r" / "old.yaml"
-    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config), "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "import", str(config), "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert '$schema: dropped (an editor hint, not a workflow field; Olive 0.13 rejects unknown fields) (value was: "x")' in proc.stderr
     assert "onnx_conversion: {id: c, target_opset: 17}" in out.read_text()
-    proc = subprocess.run([sys.executable, "-m", "compiler", "compile", str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "compile", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and json.loads(proc.stdout)["passes"]["c"] == {"type": "OnnxConversion", "target_opset": 17}
 
 
 def test_cli_import_rejects_a_file_that_is_not_a_workflow(tmp_path):
     config = tmp_path / "x.json"
     config.write_text("{\"a\": 1")
-    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "import", str(config)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1 and "not valid JSON" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -280,7 +280,7 @@ def test_lab_dataset_becomes_a_typed_dataset_when_its_file_is_there(tmp_path):
 
 
 def test_explain_names_an_olive_input_model(tmp_path):
-    from compiler.explain import table
+    from orc_olive.output.explain import table
 
     text = "name: r\nsteps:\n  - pass: {type: OnnxQuantization}\nolive:\n  input_model: {type: ONNXModel, model_path: model.onnx}\n"
     result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
@@ -294,7 +294,7 @@ def test_cli_import_never_writes_over_the_config(tmp_path):
     config = tmp_path / "w.yaml"
     original = "input_model: {type: HfModel, model_path: org/m}\npasses: {c: {type: OnnxConversion}}\n"
     config.write_text(original)
-    proc = subprocess.run([sys.executable, "-m", "compiler", "import", str(config), "-o", str(config)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "import", str(config), "-o", str(config)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and "is the config itself" in proc.stderr and config.read_text() == original
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from compiler.olive_check import olive_available
+from orc_olive.olive.run_config import olive_available
 
 from .conftest import CORPUS, ROOT
 
@@ -26,7 +26,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def rows():
-    from compiler.import_check import check_folder
+    from orc_olive.importer.check import check_folder
 
     return check_folder(CORPUS)
 
@@ -70,7 +70,7 @@ def test_the_lab_configs_round_trip(rows):
 def test_a_changed_value_is_reported_as_a_difference(tmp_path):
     import json
 
-    from compiler.equivalence import differences, normalise
+    from orc_olive.olive.equivalence import differences, normalise
 
     config = json.loads((CORPUS / "olive-cli-0.13" / "02_finetune_lora.json").read_text())
     changed = json.loads(json.dumps(config))
@@ -86,7 +86,7 @@ def test_a_changed_value_is_reported_as_a_difference(tmp_path):
 
 def test_cli_check_prints_the_table(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "compiler", "import", "--check", str(CORPUS / "olive-cli-0.13")], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "orc_olive", "import", "--check", str(CORPUS / "olive-cli-0.13")], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -98,7 +98,7 @@ def test_cli_check_prints_the_table(tmp_path):
 def test_pass_groups_search_spaces_and_engine_options_round_trip(tmp_path):
     import json
 
-    from compiler.import_check import check_config
+    from orc_olive.importer.check import check_config
 
     config = {
         "input_model": {"type": "HfModel", "model_path": "org/model", "task": "text-classification"},
@@ -124,7 +124,7 @@ def test_pass_groups_search_spaces_and_engine_options_round_trip(tmp_path):
     (tmp_path / "workflow.json").write_text(json.dumps(config))
     row = check_config(tmp_path / "workflow.json", tmp_path)
     assert row.accepted and row.round_trips, (row.differences, row.error)
-    from compiler.importer import import_file
+    from orc_olive.importer.convert import import_file
 
     recipe = import_file(tmp_path / "workflow.json").recipe
     assert recipe["steps"][0]["onnx_conversion"]["group"] == [{"type": "OnnxConversion", "target_opset": 19}]
@@ -137,14 +137,14 @@ def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
     import json
     import shutil
 
-    from compiler.equivalence import differences, normalise
+    from orc_olive.olive.equivalence import differences, normalise
 
     config = tmp_path / f"{name}.json"
     shutil.copy(CORPUS / "olive-cli-0.13" / f"{name}.json", config)
     (tmp_path / "data").mkdir()  # with its data file there, the lab's dataset becomes a typed `datasets:` entry
     (tmp_path / "data" / "data_sample_travel.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
     for command in (["import", str(config), "-o", str(tmp_path / "recipe.yaml")], ["compile", str(tmp_path / "recipe.yaml"), "-o", str(tmp_path / "out.json")]):
-        proc = subprocess.run([sys.executable, "-m", "compiler", *command], capture_output=True, text=True, cwd=ROOT)
+        proc = subprocess.run([sys.executable, "-m", "orc_olive", *command], capture_output=True, text=True, cwd=ROOT)
         assert proc.returncode == 0, proc.stderr
     original = normalise(json.loads(config.read_text()), tmp_path)
     compiled = normalise(json.loads((tmp_path / "out.json").read_text()), tmp_path)
@@ -156,7 +156,7 @@ def test_cli_import_then_compile_gives_an_equivalent_workflow(name, tmp_path):
 
 def test_cli_check_of_one_older_config_says_it_was_modernised():
     proc = subprocess.run(
-        [sys.executable, "-m", "compiler", "import", "--check", str(CORPUS / "phi3cookbook" / "code" / "04.Finetuning" / "olive-ort-example" / "phrase-classification.json")],
+        [sys.executable, "-m", "orc_olive", "import", "--check", str(CORPUS / "phi3cookbook" / "code" / "04.Finetuning" / "olive-ort-example" / "phrase-classification.json")],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert proc.returncode == 0 and proc.stderr == ""

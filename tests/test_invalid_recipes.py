@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.pipeline import compile_file
+from orc_olive.build.compile import compile_file
 
 CASES_DIR = Path(__file__).parent / "cases"
 INVALID = sorted((CASES_DIR / "invalid").glob("*.yaml"))

@@ -17,7 +17,7 @@ class NotInstalled:
             raise ModuleNotFoundError(f"No module named {{name!r}}")
 sys.meta_path.insert(0, NotInstalled())
 sys.argv = ['orc', *sys.argv[1:]]
-from compiler.cli import main
+from orc_olive.cli.main import main
 code = main()
 loaded = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))
 print('HEAVY:' + ','.join(loaded), file=sys.stderr)
@@ -31,7 +31,7 @@ def _orc_without_heavy(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 
 def test_help_imports_nothing_heavy():
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from compiler.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
+        [sys.executable, "-c", "import sys; from orc_olive.cli.main import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
          f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"],
         capture_output=True, text=True, cwd=ROOT,
     )
@@ -51,6 +51,6 @@ def test_validate_and_compile_without_olive_or_torch(tmp_path):
 
 
 def test_compile_without_output_prints_the_workflow_to_stdout():
-    done = subprocess.run([sys.executable, "-m", "compiler", "compile", "recipes/tiny-cpu-lora-int4.yaml"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "orc_olive", "compile", "recipes/tiny-cpu-lora-int4.yaml"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0
     assert done.stdout == (ROOT / "tests" / "golden" / "tiny-cpu-lora-int4.json").read_text()

@@ -1,6 +1,6 @@
 """OliveLog reads `olive run` output line by line; these lines are copied from olive-ai 0.13.0 runs."""
 
-from compiler.olive_log import OliveLog
+from orc_olive.olive.log import OliveLog
 
 T = "[2026-11-25 10:53:25,306]"
 RUN_LORA = f"{T} [INFO] [engine.py:665:_run_pass] Running pass lora:lora"

@@ -2,9 +2,9 @@
 
 import io
 
-from compiler.olive_log import OliveLog
-from compiler.progress import Progress
-from compiler.run import RunOutcome, RunPaths
+from orc_olive.olive.log import OliveLog
+from orc_olive.run.progress import Progress
+from orc_olive.run.execute import RunOutcome, RunPaths
 
 from .test_olive_log import END_LORA, RUN_LORA, T
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from compiler.olive_check import olive_available, run_config_errors
-from compiler.pipeline import compile_file
+from orc_olive.olive.run_config import olive_available, run_config_errors
+from orc_olive.build.compile import compile_file
 
 from .conftest import RECIPES, ROOT
 
@@ -33,7 +33,7 @@ def test_compiling_twice_in_new_processes_is_byte_identical(recipe, tmp_path):
     for run in range(2):
         out = tmp_path / f"run{run}.json"
         env = {**os.environ, "PYTHONHASHSEED": str(run)}  # different hash seeds: no set/dict-order leaks
-        subprocess.run([sys.executable, "-m", "compiler", "compile", str(recipe), "-o", str(out)], check=True, env=env, cwd=tmp_path)
+        subprocess.run([sys.executable, "-m", "orc_olive", "compile", str(recipe), "-o", str(out)], check=True, env=env, cwd=tmp_path)
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.pipeline import compile_file
-from compiler.progress import Progress
-from compiler.run import RunPaths, run_workflow
+from orc_olive.build.compile import compile_file
+from orc_olive.run.progress import Progress
+from orc_olive.run.execute import RunPaths, run_workflow
 
 from .conftest import ROOT, recipe_copy
 
@@ -28,7 +28,7 @@ pytest.importorskip("olive")
 
 
 def _orc(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "compiler", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "orc_olive", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 def _run_library(recipe: Path, before_run=lambda result: None):

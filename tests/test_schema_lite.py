@@ -6,9 +6,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler import schema_lite
-from compiler.catalog import RUN_CONFIG_SCHEMA_FILE
-from compiler.olive_check import jsonschema_errors, schema_errors
+from orc_olive.olive import schema_lite
+from orc_olive.catalog import RUN_CONFIG_SCHEMA_FILE
+from orc_olive.olive.run_config import jsonschema_errors, schema_errors
 
 from .conftest import ROOT, locations, parent_of
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from compiler.pipeline import write_atomic
+from orc_olive.files import write_atomic
 
 from .conftest import ROOT
 

@@ -1,0 +1,311 @@
+"""The commands of `orc`: each parses nothing (main.py does), calls the library and returns an exit code.
+
+Heavy modules are imported inside the commands so that `orc --help` stays instant and never imports
+torch or Olive. An OrcError raised by any command is reported by main(), once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_USAGE
+
+# A recipe (or a base it extends) has one of these keys at the top level; a CI workflow or another
+# tool's YAML in the same folder has none of them.
+_RECIPE_KEY = re.compile(rb"^(?:steps|extends|model|variants):", re.MULTILINE)
+
+
+def _looks_like_recipe(path: Path) -> bool:
+    try:
+        return bool(_RECIPE_KEY.search(path.read_bytes()[:1 << 20]))
+    except OSError:
+        return True  # let validation report it
+
+
+def _expand(patterns: Sequence[str], skipped: list[Path] | None = None) -> list[Path]:
+    """Files, folders (the recipe-like .yaml/.yml below; the others go to `skipped`) and globs, in a
+    stable order, each once. A file named explicitly or by a glob is always checked."""
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
+                (found if _looks_like_recipe(file) else skipped if skipped is not None else []).append(file)
+        elif any(ch in pattern for ch in "*?["):
+            found += sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _problems(results: Iterable) -> list:
+    """The diagnostics of several results, each once: variants of a recipe share their base's problems."""
+    return list(dict.fromkeys(d for result in results for d in result.diagnostics.items))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from orc_olive.build.compile import compile_variants
+    from orc_olive.output.formats import render, summary
+
+    skipped: list[Path] = []
+    files = _expand(args.paths, skipped)
+    if not files:
+        print("orc validate: no recipe files matched", file=sys.stderr)
+        return EXIT_USAGE
+    variants = [args.variant] if args.variant else None
+    diagnostics = _problems(result for file in files for result in compile_variants(file, variants, olive=args.olive, sets=args.set))
+    if args.strict:  # warnings become errors, and are reported as such
+        diagnostics = [replace(d, severity="error") for d in diagnostics]
+    errors = [d for d in diagnostics if d.severity == "error"]
+    text = render(diagnostics, args.format)
+    if text:
+        print(text, file=sys.stdout if args.format != "text" else sys.stderr)
+    if args.format == "text":
+        print(summary(len(files), len(errors), len(diagnostics) - len(errors)), file=sys.stderr)
+        if skipped:
+            print(f"skipped {len(skipped)} YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): "
+                  + ", ".join(map(str, skipped)), file=sys.stderr)
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from orc_olive.build.compile import compile_variants
+    from orc_olive.build.outputs import planned_outputs, write_outputs
+    from orc_olive.output.formats import render
+
+    results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
+    diagnostics = _problems(results)
+    if diagnostics:
+        print(render(diagnostics), file=sys.stderr)
+    if not all(result.ok for result in results):
+        return EXIT_ERRORS  # nothing is written unless every variant compiles
+    if args.output is None:
+        if len(results) > 1:
+            print("orc compile: --all-variants writes one file per variant: give -o FOLDER or -o FILE.json", file=sys.stderr)
+            return EXIT_USAGE
+        sys.stdout.write(results[0].masked_text)
+        return EXIT_OK
+    # every file is planned (and checked) before any is written
+    planned = [planned_outputs(result, variant_output(Path(args.output), result) if len(results) > 1 else Path(args.output)) for result in results]
+    for result, files in zip(results, planned):
+        for path in write_outputs(files):
+            print(f"wrote {path}", file=sys.stderr)
+        if args.print:
+            sys.stdout.write(result.masked_text)
+    return EXIT_OK
+
+
+def variant_output(output: Path, result) -> Path:
+    """-o FILE.json -> FILE.VARIANT.json; -o FOLDER -> FOLDER/WORKFLOW-NAME.json (the name includes the variant)."""
+    if output.suffix == ".json":
+        return output.with_name(f"{output.stem}.{result.variant}.json")
+    return output / f"{result.workflow['workflow_id']}.json"
+
+
+def cmd_compile_and_run(args: argparse.Namespace) -> int:
+    from orc_olive.build.compile import compile_file
+    from orc_olive.output.formats import render
+    from orc_olive.run.execute import default_progress, run_workflow
+
+    result = compile_file(args.recipe, sets=args.set, variant=args.variant)
+    if result.diagnostics.items:
+        print(render(result.diagnostics), file=sys.stderr)
+    if not result.ok:
+        return EXIT_ERRORS
+    assert result.recipe is not None and result.document is not None
+    if result.recipe.target.system == "azureml":
+        return _run_on_azureml(result, args)
+    mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+    recipe_files = sorted(Path(p) for p in result.sources if Path(p).is_file())
+    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
+    return outcome.exit_code
+
+
+def _run_on_azureml(result, args: argparse.Namespace) -> int:
+    from orc_olive.build.outputs import write_result
+    from orc_olive.render import azureml_job
+    from orc_olive.run import azureml_submit
+    from orc_olive.run.execute import RunPaths
+
+    recipe = result.recipe
+    paths = RunPaths((result.base_dir / recipe.output.dir).resolve())
+    spec = [p for p in write_result(result, paths.workflow) if p.name.endswith(azureml_job.SUFFIX)][0]
+    command = azureml_submit.submit_command(recipe, str(spec))
+    why_not = azureml_submit.can_submit()
+    if args.dry_run or why_not:
+        if why_not:
+            print(f"orc: not submitted: {why_not}", file=sys.stderr)
+        print(f"orc: submit it with:\n  {command}", file=sys.stderr)
+        return EXIT_OK if args.dry_run else EXIT_NOT_RUN
+    return azureml_submit.submit(recipe, str(spec), str(paths.output), lambda text: print(text, file=sys.stderr))
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from orc_olive.output import explain
+    from orc_olive.secrecy import mask
+    from orc_olive.build.compile import compile_variants
+    from orc_olive.output.formats import render
+
+    results = compile_variants(args.recipe, [args.variant] if args.variant else None, sets=args.set)
+    diagnostics = _problems(results)
+    if diagnostics:
+        print(render(diagnostics), file=sys.stderr)
+    shown = []
+    for result in results:
+        if result.recipe is None or result.document is None:
+            continue
+        if args.format == "mermaid":
+            shown.append(explain.mermaid(result.recipe))
+        elif args.format == "json":
+            shown.append(explain.as_json(result.recipe, result.sources, result.variant))
+        else:
+            shown.append(explain.table(result.recipe, result.sources, result.variant))
+    secrets = {k: v for result in results for k, v in result.secrets.items()}
+    sys.stdout.write(mask("\n".join(shown), secrets))
+    return EXIT_OK if all(result.ok for result in results) else EXIT_ERRORS
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from orc_olive.output import diff
+    from orc_olive.secrecy import mask
+    from orc_olive.build.compile import compile_file
+    from orc_olive.output.formats import render
+
+    if (args.new is None) == (args.rev is None) and not (args.new is None and args.variant and len(args.variant) == 2):
+        print("orc diff: give two recipes, one recipe and --rev REV, or one recipe and two --variant", file=sys.stderr)
+        return EXIT_USAGE
+    variants = args.variant or [None]
+    if len(variants) > 2:
+        print("orc diff: --variant at most twice (the old side's, then the new side's)", file=sys.stderr)
+        return EXIT_USAGE
+    old_variant, new_variant = variants[0], variants[-1]
+    if args.rev is not None:
+        problem = diff.rev_problem(args.old, args.rev)
+        if problem:
+            print(f"orc diff: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        old = compile_file(args.old, sets=args.set, variant=old_variant, reader=diff.git_reader(args.rev))
+        new_file, names = args.old, [f"{args.old}@{args.rev}", args.old]
+    elif args.new is None and len(variants) == 2:  # two variants of one recipe
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.old, [args.old, args.old]
+    else:
+        old = compile_file(args.old, sets=args.set, variant=old_variant)
+        new_file, names = args.new, [args.old, args.new]
+    new = compile_file(new_file, sets=args.set, variant=new_variant)
+    names = [name + (f" --variant {v}" if v and len(variants) == 2 else "") for name, v in zip(names, (old_variant, new_variant))]
+    problems = old.diagnostics.items + new.diagnostics.items
+    if problems:
+        print(render(problems), file=sys.stderr)
+    if not (old.ok and new.ok):
+        return 2  # as diff(1): trouble
+    found = diff.changes(old.workflow, new.workflow)
+    sys.stdout.write(mask(diff.render(found, *names), {**old.secrets, **new.secrets}))
+    return 1 if found else EXIT_OK  # as diff(1): 1 when they differ
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from orc_olive.output.scaffold import new_recipe
+
+    path = new_recipe(args.template, args.name, Path(args.dir), force=args.force)
+    print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from orc_olive.run.try_model import generate
+
+    return generate(Path(args.model), args.prompt, adapter=args.adapter, max_tokens=args.max_tokens, raw=args.raw)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from orc_olive.output.schema import RECIPE_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
+
+    target = Path(args.output) if args.output else RECIPE_SCHEMA_FILE
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != recipe_schema_text():
+            print(f"{target} is out of date: run `orc schema`", file=sys.stderr)
+            return EXIT_ERRORS
+        print(f"{target} is up to date", file=sys.stderr)
+        return EXIT_OK
+    print(f"wrote {write_recipe_schema(target)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_passes(args: argparse.Namespace) -> int:
+    from orc_olive import catalog
+
+    for name in catalog.pass_names():
+        params = ", ".join(sorted(catalog.pass_params(name)))
+        print(f"{name}: {params}" if args.verbose else name)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.check:
+        return _import_check(Path(args.config))
+    from orc_olive.importer.convert import import_file
+    from orc_olive.files import write_atomic
+
+    source = Path(args.config)
+    output = Path(args.output) if args.output else None
+    if output is not None and output.resolve() == source.resolve():
+        print(f"orc import: {output} is the config itself: write the recipe to another file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))
+    except (OSError, ValueError) as exc:
+        print(f"orc import: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    changed = [n for n in imported.notes if n.kind != "dropped"]
+    if changed:
+        print(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)", file=sys.stderr)
+    for note in imported.notes:
+        if note.kind == "dropped":
+            print(f"orc import: {source}: {note.report()}", file=sys.stderr)
+    for text in imported.unsupported:
+        if not any(text == str(n) for n in imported.notes):
+            print(f"orc import: {source}: not carried: {text}", file=sys.stderr)
+    if not imported.ok:
+        print(f"orc import: {source}: no recipe written, it would not be valid:", file=sys.stderr)
+        for error in imported.errors:
+            where = f"{error.dotted_path}: " if error.path else ""
+            print(f"  {where}{error.message}" + (f" ({error.hint})" if error.hint else ""), file=sys.stderr)
+        return EXIT_ERRORS
+    if output is None:
+        sys.stdout.write(imported.text)
+    else:
+        write_atomic(output, imported.text)
+        print(f"wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_check(folder: Path) -> int:
+    from orc_olive.importer.check import check_config, check_folder, summary, table
+
+    if folder.is_file():
+        try:
+            rows = [check_config(folder, folder.parent)]
+        except (OSError, ValueError) as exc:
+            print(f"orc import --check: {exc}", file=sys.stderr)
+            return EXIT_ERRORS
+    elif folder.is_dir():
+        rows = check_folder(folder)
+    else:
+        print(f"orc import --check: {folder} is neither a config nor a folder", file=sys.stderr)
+        return EXIT_USAGE
+    if not rows:
+        print(f"orc import --check: no Olive workflow configs under {folder}", file=sys.stderr)
+        return EXIT_USAGE
+    print(table(rows))
+    print(summary(rows))
+    return EXIT_OK if all(r.round_trips for r in rows) else EXIT_ERRORS
+
+

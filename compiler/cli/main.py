@@ -1,0 +1,119 @@
+"""The `orc` command line: arguments -> a command in commands.py -> an exit code (exit_codes.py).
+
+Every error a user or the machine can cause is reported here, once, as diagnostics; anything else is
+a bug in orc, said in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Callable, Sequence
+
+from orc_olive.cli.commands import (
+    cmd_compile, cmd_compile_and_run, cmd_diff, cmd_explain, cmd_import, cmd_new, cmd_passes, cmd_schema, cmd_try, cmd_validate,
+)
+from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from orc_olive.diagnostics import OrcError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    def composing(p: argparse.ArgumentParser, variant_help: str) -> None:
+        p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a recipe value, e.g. steps.lora.training.max_steps=10 (repeatable)")
+        p.add_argument("--variant", help=variant_help)
+
+    p = command("validate", cmd_validate, "Check recipes (files, folders or globs) and report every problem.")
+    p.add_argument("paths", nargs="+", help="recipe files, folders or globs")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+    composing(p, "check only this variant (default: every variant)")
+
+    p = command("compile", cmd_compile, "Compile a recipe into an Olive workflow JSON.")
+    p.add_argument("recipe")
+    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout, secrets masked)")
+    p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
+    p.add_argument("--print", action="store_true", help="with -o, also print the workflow (secrets masked)")
+    composing(p, "the variant to compile")
+    p.add_argument("--all-variants", action="store_true", help="compile every variant: -o FILE.json gives FILE.VARIANT.json, -o FOLDER one file per workflow name")
+
+    p = command("compile-and-run", cmd_compile_and_run, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
+    p.add_argument("recipe")
+    p.add_argument("--force", action="store_true", help="run even when the output is up to date")
+    p.add_argument("--dry-run", action="store_true", help="print the olive command and the compiled config path, run nothing")
+    composing(p, "the variant to run")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
+    noise.add_argument("-v", "--verbose", action="store_true", help="pass Olive's log through")
+
+    p = command("explain", cmd_explain, "Show the pipeline after all merging: steps, Olive passes, model forms, devices, data.")
+    p.add_argument("recipe")
+    p.add_argument("--format", choices=["text", "mermaid", "json"], default="text", help="a table, a Mermaid flowchart, or JSON")
+    composing(p, "explain only this variant (default: every variant)")
+
+    p = command("diff", cmd_diff, "Show how the compiled workflows of two recipes (or one recipe and a git revision) differ, by field.")
+    p.add_argument("old", help="a recipe (the old side)")
+    p.add_argument("new", nargs="?", help="another recipe (the new side)")
+    p.add_argument("--rev", help="compare the recipe at this git revision (old) with the working tree (new)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value on both sides (repeatable)")
+    p.add_argument("--variant", action="append", help="the variant to compare; twice: the old side's, then the new side's")
+
+    p = command("new", cmd_new, "Start a new recipe from a ready one.")
+    p.add_argument("name", help="the recipe's name (lower-case letters, digits, dashes); writes NAME.yaml")
+    p.add_argument("--from", dest="template", required=True, help="lab-travel, qlora-classification or tiny-cpu")
+    p.add_argument("-d", "--dir", default=".", help="the folder to write it in (default: here)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = command("try", cmd_try, "Generate text with a built model through onnxruntime-genai, streaming tokens.")
+    p.add_argument("model", help="the output folder of a run (holds genai_config.json)")
+    p.add_argument("--prompt", required=True, help="what to ask")
+    p.add_argument("--adapter", help="the adapter to activate: a name (file stem) or an .onnx_adapter path")
+    p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64)")
+    p.add_argument("--raw", action="store_true", help="send the prompt as is, without the chat template")
+
+    p = command("schema", cmd_schema, "Write the recipe JSON Schema (schemas/recipe.schema.json).")
+    p.add_argument("-o", "--output", help="where to write it")
+    p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
+
+    p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
+    p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: it, or a folder of them)")
+    p.add_argument("-o", "--output", help="the recipe to write (default: print it); its paths are relative to its folder (printed: to the current folder)")
+    p.add_argument("--check", action="store_true", help="import the config (or every config in the folder), compile it back and compare both through Olive's RunConfig; write nothing")
+
+    p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
+    p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except OrcError as exc:
+        from orc_olive.output.formats import render
+
+        print(render(exc.diagnostics, getattr(args, "format", "text") if getattr(args, "format", "text") in ("text", "json", "github") else "text"), file=sys.stderr)
+        return EXIT_USAGE if exc.diagnostics and all(d.code == "usage" for d in exc.diagnostics) else EXIT_ERRORS
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug in orc: say so in one line, never a traceback
+        print(f"orc: internal error: {type(exc).__name__}: {exc} (please report this; set ORC_DEBUG=1 for details)", file=sys.stderr)
+        if os.environ.get("ORC_DEBUG"):
+            raise
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

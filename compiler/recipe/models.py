@@ -1,0 +1,388 @@
+"""The recipe format: pydantic v2 models, strict, with `extra="forbid"` wherever a user types keys.
+
+Validators here are pure: they look only at the values in front of them (files on disk and
+cross-references are checked in checks.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model, model_validator
+
+from orc_olive.recipe.param_examples import EXAMPLES
+from orc_olive.recipe.pass_models import field_specs, training_args_model
+from orc_olive.recipe.steps import STEP_KINDS
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+DATASET_NAME_PATTERN = r"^[A-Za-z0-9_]+$"  # Olive's rule for data config names
+STEP_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+SYSTEM_NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# Each pattern in words, the characters a suggested fix replaces with '-', and whether the fix lower-cases
+# the value first (for error messages).
+PATTERN_RULES = {
+    NAME_PATTERN: ("lower-case letters, digits and '-', starting with a letter or digit", r"[^a-z0-9-]+", True),
+    STEP_ID_PATTERN: ("letters, digits, '_' and '-'", r"[^A-Za-z0-9_-]+", False),
+    SYSTEM_NAME_PATTERN: ("letters, digits, '_', '.' and '-'", r"[^A-Za-z0-9_.-]+", False),
+}
+DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(), populate_by_name=True)
+
+
+class ModelSpec(Strict):
+    path: StrictStr = Field(
+        ...,
+        min_length=1,
+        description="A Hugging Face model id, a local folder (relative to the recipe), or azureml://registries/<r>/models/<m>/versions/<v>.",
+        examples=["microsoft/Phi-3.5-mini-instruct", "../examples/tiny-phi3"],
+    )
+    task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
+    trust_remote_code: StrictBool = Field(False, examples=[True], description="Allow the model's own Python code to run when it is loaded.")
+    adapter_path: Optional[StrictStr] = Field(
+        None,
+        examples=["adapters/travel"],
+        description="A LoRA adapter folder to load with the model (relative to the recipe).",
+    )
+    load_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="Extra keyword arguments for from_pretrained.",
+        examples=[{"attn_implementation": "eager"}],
+    )
+
+
+class Dataset(Strict):
+    files: Optional[Union[StrictStr, list[StrictStr]]] = Field(
+        None, description="Data file(s), relative to the recipe file.", examples=["data/data_sample_travel.jsonl"]
+    )
+    hf: Optional[StrictStr] = Field(None, description="A Hugging Face dataset id, instead of files.", examples=["nampdn-ai/tiny-codes"])
+    format: Optional[Literal["json", "csv", "parquet", "text"]] = Field(
+        None, examples=["json"], description="The files' format; taken from the file extension when left out (.jsonl and .json are json)."
+    )
+    split: StrictStr = Field("train", examples=["train", "train[:80%]"], description="The split to use.")
+    template: Optional[StrictStr] = Field(
+        None,
+        description="A text template with {column} placeholders that builds each training text.",
+        examples=["<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>"],
+    )
+    columns: Optional[list[StrictStr]] = Field(
+        None,
+        examples=[["text"], ["prompt", "response"]],
+        description="Text columns joined into each training text (instead of a template).",
+    )
+    max_length: int = Field(1024, gt=0, examples=[512, 2048], description="The maximum sequence length in tokens.")
+    max_samples: Optional[int] = Field(None, gt=0, examples=[1000], description="Use at most this many samples.")
+    batch_size: int = Field(1, gt=0, examples=[1, 8], description="The data loader's batch size.")
+    add_special_tokens: StrictBool = Field(False, examples=[True], description="Add the tokenizer's BOS/EOS tokens to each text.")
+    strategy: Optional[Literal["line-by-line", "line-by-line-random", "join", "join-random", "join-sliding-window"]] = Field(
+        None, examples=["line-by-line"], description="How texts become sequences (Olive's default is join)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Dataset":
+        if (self.files is None) == (self.hf is None):
+            raise ValueError("give exactly one of 'files' (local data) or 'hf' (a Hugging Face dataset id)")
+        if self.template is not None and self.columns is not None:
+            raise ValueError("give either 'template' or 'columns', not both")
+        return self
+
+    @property
+    def file_list(self) -> list[str]:
+        if self.files is None:
+            return []
+        return [self.files] if isinstance(self.files, str) else list(self.files)
+
+
+class AzureML(Strict):
+    subscription_id: StrictStr = Field(..., examples=["${env:AZURE_SUBSCRIPTION_ID}"], description="Azure subscription id; use ${env:AZURE_SUBSCRIPTION_ID}.")
+    resource_group: StrictStr = Field(..., examples=["my-resource-group"], description="The workspace's resource group.")
+    workspace: StrictStr = Field(..., examples=["my-workspace"], description="The AzureML workspace name.")
+    compute: StrictStr = Field(..., description="The compute cluster that runs the job.", examples=["gpu-cluster"])
+    environment: StrictStr = Field(
+        "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest",
+        description="The AzureML environment (image) of the job.",
+        examples=["azureml:my-olive-env:1"],
+    )
+    experiment: StrictStr = Field("orc", examples=["phi3-finetune"], description="The experiment name the job is filed under.")
+
+
+class Docker(Strict):
+    dockerfile: StrictStr = Field(..., examples=["Dockerfile"], description="The Dockerfile, relative to build_context.")
+    build_context: StrictStr = Field(".", examples=["docker"], description="The docker build context folder, relative to the recipe.")
+    image: StrictStr = Field("olive-docker:latest", examples=["olive-docker:latest"], description="The image name to build and run.")
+    work_dir: StrictStr = Field("/olive-ws", examples=["/olive-ws"], description="The working folder inside the container (absolute).")
+
+
+class PythonEnv(Strict):
+    python_environment_path: StrictStr = Field(
+        ...,
+        examples=["/opt/conda/envs/olive/bin"],
+        description="The folder that holds the environment's python executable.",
+    )
+    environment_variables: dict[str, StrictStr] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        examples=[{"HF_TOKEN": "${env:HF_TOKEN}"}],
+        description="Variables set for the run.",
+    )
+
+
+class Target(Strict):
+    device: Literal["cpu", "gpu", "npu"] = Field("cpu", examples=["gpu"], description="The accelerator the model is optimized for.")
+    provider: Optional[StrictStr] = Field(
+        None, description="The ONNX Runtime execution provider (default: CPU, CUDA or QNN by device).", examples=["CUDAExecutionProvider"]
+    )
+    host_device: Optional[Literal["cpu", "gpu"]] = Field(
+        None,
+        examples=["gpu"],
+        description="The device the steps run on, when it differs from the one the model is built for (e.g. AWQ on a GPU for a CPU model).",
+    )
+    system: Literal["local", "docker", "python_env", "azureml"] = Field("local", examples=["azureml"], description="Where the workflow runs.")
+    azureml: Optional[AzureML] = Field(
+        None,
+        examples=[
+            {"subscription_id": "${env:AZURE_SUBSCRIPTION_ID}", "resource_group": "my-resource-group", "workspace": "my-workspace", "compute": "gpu-cluster"}
+        ],
+        description="Required with system: azureml.",
+    )
+    docker: Optional[Docker] = Field(None, examples=[{"dockerfile": "Dockerfile", "build_context": "docker"}], description="Required with system: docker.")
+    python_env: Optional[PythonEnv] = Field(
+        None,
+        examples=[{"python_environment_path": "/opt/conda/envs/olive/bin"}],
+        description="Required with system: python_env.",
+    )
+    name: Optional[StrictStr] = Field(
+        None, pattern=SYSTEM_NAME_PATTERN, description="The system's name in the compiled workflow (default: local_system, docker_system, ...).", examples=["qnn_system"]
+    )
+
+    @model_validator(mode="after")
+    def _system_block(self) -> "Target":
+        for system in ("azureml", "docker", "python_env"):
+            block = getattr(self, system)
+            if self.system == system and block is None:
+                raise ValueError(f"system '{system}' needs a '{system}:' block")
+            if self.system != system and block is not None:
+                raise ValueError(f"a '{system}:' block is given but system is '{self.system}'")
+        return self
+
+    @property
+    def execution_provider(self) -> str:
+        return self.provider or DEFAULT_PROVIDERS[self.device]
+
+    @property
+    def runs_on_cuda(self) -> bool:
+        if self.host_device is not None:
+            return self.host_device == "gpu"
+        return self.device == "gpu" and self.execution_provider in ("CUDAExecutionProvider", "TensorrtExecutionProvider")
+
+
+class Output(Strict):
+    dir: StrictStr = Field("outputs", examples=["models/phi35-travel"], description="Where the final model goes, relative to the recipe.")
+    cache: StrictStr = Field(".olive-cache", examples=[".olive-cache"], description="Olive's cache folder, relative to the recipe.")
+
+
+class Engine(Strict):
+    log_level: int = Field(1, ge=0, le=4, examples=[0, 3], description="Olive's log severity: 0 verbose ... 4 fatal.")
+    evaluate_input_model: StrictBool = Field(False, examples=[True], description="Evaluate the input model before the passes.")
+    clean_cache: StrictBool = Field(False, examples=[True], description="Clear Olive's cache before running.")
+    no_artifacts: StrictBool = Field(False, examples=[True], description="Skip Olive's extra output artifacts.")
+
+
+PASS_PASSTHROUGH = (
+    "Fields of the Olive pass carried as they are, unchecked: search spaces, a pass-level host or evaluator,"
+    " parameters orc does not know. They win over the step's own parameters."
+)
+PASS_GROUP = (
+    "More configurations of this pass, each a mapping of Olive pass fields (`type` included), that Olive"
+    " runs as one pass group after the step's own configuration."
+)
+
+
+class StepBase(Strict):
+    id: Optional[StrictStr] = Field(
+        None,
+        pattern=STEP_ID_PATTERN,
+        examples=["finetune"],
+        description="Name of this step (and its Olive pass); must be unique.",
+    )
+    olive: Optional[dict[StrictStr, Any]] = Field(None, examples=[{"weight_type": "SEARCHABLE_VALUES"}], description=PASS_PASSTHROUGH)
+    group: Optional[list[dict[StrictStr, Any]]] = Field(None, min_length=1, examples=[[{"type": "OnnxConversion", "target_opset": 19}]], description=PASS_GROUP)
+
+
+def _typed_step_model(key: str) -> type[StepBase]:
+    kind = STEP_KINDS[key]
+    fields = field_specs(kind.olive_type, kind.renames)
+    if "training" in fields:
+        training = training_args_model(Strict)
+        info = Field(None, description="Training arguments (transformers.TrainingArguments names).", examples=EXAMPLES["training_args"])
+        fields["training"] = (Optional[training], info)
+    model = create_model(f"{kind.olive_type}Step", __base__=StepBase, __doc__=kind.summary, **fields)
+    return model
+
+
+class PassStep(StepBase):
+    """Any other registered Olive pass, by its Olive type; its parameters are checked against the pass."""
+
+    model_config = ConfigDict(extra="allow")
+    type: StrictStr = Field(..., description="The Olive pass type.", examples=["OrtTransformersOptimization"])
+
+
+TYPED_STEP_MODELS: dict[str, type[StepBase]] = {key: _typed_step_model(key) for key in STEP_KINDS}
+
+StepItem = create_model(
+    "StepItem",
+    __base__=Strict,
+    __doc__="One pipeline step: exactly one key, naming the step kind.",
+    **{
+        key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
+        for key, model in TYPED_STEP_MODELS.items()
+    },
+    pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__, examples=[{"type": "OrtTransformersOptimization", "opt_level": 1}])),
+)
+
+
+def _exactly_one_kind(self: BaseModel) -> BaseModel:
+    given = len(self.model_fields_set)
+    if given != 1:
+        raise ValueError(f"a step has exactly one key naming its kind, got {given}")
+    return self
+
+
+StepItem.model_config["json_schema_extra"] = {"minProperties": 1, "maxProperties": 1}
+StepItem = create_model("Step", __base__=StepItem, __validators__={"_one": model_validator(mode="after")(_exactly_one_kind)})
+
+
+def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
+    (field,) = item.model_fields_set
+    return ("pass" if field == "pass_" else field), getattr(item, field)
+
+
+class MetricGoal(Strict):
+    type: Literal["threshold", "min-improvement", "percent-min-improvement", "max-degradation", "percent-max-degradation"] = Field(
+        ..., examples=["max-degradation"], description="How the goal is measured."
+    )
+    value: Union[StrictFloat, StrictInt] = Field(..., examples=[0.01, 20], description="The goal's value.")
+
+
+class MetricMeasure(Strict):
+    """One measure of a metric (Olive's `sub_types` entry), e.g. accuracy_score, perplexity, avg, p90."""
+
+    name: StrictStr = Field(
+        ..., examples=["accuracy_score", "perplexity", "avg"], description="The measure: accuracy_score, f1_score, perplexity, ... for accuracy; avg, p50, p90, ... for latency."
+    )
+    priority: Optional[StrictInt] = Field(None, examples=[1], description="Rank of this measure when comparing models (1 = first); -1 or unset: not ranked.")
+    goal: Optional[MetricGoal] = Field(None, examples=[{"type": "max-degradation", "value": 0.01}], description="The goal a model must reach on this measure.")
+    higher_is_better: Optional[StrictBool] = Field(None, examples=[True], description="Whether higher values are better (custom metrics).")
+    metric_config: Optional[dict[str, Any]] = Field(None, examples=[{"task": "multiclass", "num_classes": 2}], description="Options of the measure (e.g. task, num_classes).")
+
+
+class Metric(Strict):
+    name: StrictStr = Field(..., examples=["accuracy", "latency"], description="The metric's name.")
+    type: Literal["accuracy", "latency", "throughput", "size_on_disk", "custom"] = Field(
+        ..., examples=["accuracy", "latency"], description="The kind of metric (perplexity is an accuracy measure)."
+    )
+    dataset: Optional[StrictStr] = Field(None, examples=["glue"], description="Name of the dataset (or the Olive data config under olive.data_configs) to evaluate on.")
+    measures: list[MetricMeasure] = Field(
+        default_factory=list, json_schema_extra={"default": []}, examples=[[{"name": "avg", "priority": 1}]], description="What to measure (Olive's sub_types)."
+    )
+    user_config: Optional[dict[str, Any]] = Field(
+        None, examples=[{"user_script": "user_script.py", "evaluate_func": "eval_accuracy"}], description="Olive's user_config of the metric (user_script, evaluate_func, inference_settings...)."
+    )
+    backend: Optional[StrictStr] = Field(None, examples=["huggingface_metrics"], description="The metric backend (torch_metrics, huggingface_metrics).")
+
+
+class Evaluate(Strict):
+    """How Olive evaluates models: one named evaluator, used by the engine."""
+
+    name: StrictStr = Field("evaluator", examples=["common_evaluator"], description="The evaluator's name in the compiled workflow.")
+    metrics: list[Metric] = Field(
+        ..., min_length=1, examples=[[{"name": "latency", "type": "latency", "dataset": "glue", "measures": [{"name": "avg"}]}]], description="The metrics to measure."
+    )
+
+
+class Recipe(Strict):
+    """An orc recipe: a model, datasets, a target, and ordered steps that compile to an Olive workflow."""
+
+    model_config = ConfigDict(
+        title="orc recipe",
+        json_schema_extra={
+            "$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json",
+            # the input model: `model:`, or an Olive model config under `olive:` (see _has_input_model)
+            "anyOf": [{"required": ["model"]}, {"required": ["olive"], "properties": {"olive": {"required": ["input_model"]}}}],
+        },
+    )
+
+    name: StrictStr = Field(..., pattern=NAME_PATTERN, description="The recipe's name: lower-case letters, digits and dashes.", examples=["phi35-travel"])
+    description: StrictStr = Field(
+        "",
+        examples=["LoRA on travel Q&A, then int4 ONNX for onnxruntime-genai"],
+        description="What the recipe does, in a sentence.",
+    )
+    model: Optional[ModelSpec] = Field(
+        None,
+        examples=[{"path": "microsoft/Phi-3.5-mini-instruct", "task": "text-generation"}],
+        description="The input model (required unless `olive.input_model` gives an Olive model config).",
+    )
+    datasets: dict[StrictStr, Dataset] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}, "propertyNames": {"pattern": DATASET_NAME_PATTERN}},
+        examples=[{"travel": {"files": "data/travel.jsonl", "template": "{prompt} {response}"}}],
+        description="Named datasets; steps refer to them by name.",
+    )
+    target: Target = Field(
+        default_factory=Target,
+        json_schema_extra={"default": {}},
+        examples=[{"device": "gpu", "provider": "CUDAExecutionProvider"}],
+        description="The device, execution provider and system to build for.",
+    )
+    steps: list[StepItem] = Field(
+        ...,
+        min_length=1,
+        examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
+        description="The ordered pipeline; each item has exactly one key naming the step.",
+    )  # type: ignore[valid-type]
+    output: Output = Field(
+        default_factory=Output,
+        json_schema_extra={"default": {}},
+        examples=[{"dir": "models/phi35-travel"}],
+        description="Where outputs and Olive's cache go.",
+    )
+    engine: Engine = Field(default_factory=Engine, json_schema_extra={"default": {}}, examples=[{"log_level": 3}], description="Olive engine options.")
+    # Composition (compiler/compose.py resolves these before validation; declared here for editors).
+    extends: Optional[Union[StrictStr, list[StrictStr]]] = Field(
+        None, description="Base recipe(s) to build on, relative to this file: mappings merge, lists are replaced, steps merge by `id:`.", examples=["base.yaml"]
+    )
+    vars: dict[StrictStr, Any] = Field(default_factory=dict, json_schema_extra={"default": {}}, description="Values that strings refer to as ${var:name}.", examples=[{"data_dir": "../data"}])
+    variants: dict[StrictStr, dict[StrictStr, Any]] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description="Named sets of recipe settings merged on top (`orc compile --variant NAME` or `--all-variants`).",
+        examples=[{"cpu": {"target": {"device": "cpu"}}, "cuda": {"target": {"device": "gpu"}}}],
+    )
+    evaluate: Optional[Evaluate] = Field(
+        None,
+        examples=[{"name": "common_evaluator", "metrics": [{"name": "accuracy", "type": "accuracy", "dataset": "glue", "measures": [{"name": "accuracy_score", "priority": 1}]}]}],
+        description="The metrics Olive measures on the models it builds.",
+    )
+    olive: dict[StrictStr, Any] = Field(
+        default_factory=dict,
+        json_schema_extra={"default": {}},
+        description=(
+            "Olive RunConfig fields carried into the workflow as they are, checked against Olive's schema: each replaces the"
+            " compiled field of that name (null removes it); `data_configs` entries are added to the datasets' configs."
+        ),
+        examples=[{"search_strategy": {"execution_order": "joint", "sampler": "tpe"}, "evaluate_input_model": False}],
+    )
+
+    @model_validator(mode="after")
+    def _has_input_model(self) -> "Recipe":
+        if (self.model is None) == ("input_model" not in self.olive):
+            raise ValueError("give exactly one input model: `model:` or an Olive model config under `olive: {input_model: ...}`")
+        return self
+
+    @property
+    def steps_with_kinds(self) -> list[tuple[str, StepBase]]:
+        return [step_kind_and_params(item) for item in self.steps]

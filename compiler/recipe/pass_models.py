@@ -1,0 +1,137 @@
+"""Pydantic models of Olive pass parameters, built from the generated catalog.
+
+Olive keeps pass parameters in a free dict and ignores unknown ones; orc turns each pass's catalog
+entry into a strict model so a misspelt or mistyped parameter is an error before anything runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+
+from orc_olive import catalog
+from orc_olive.recipe.param_examples import EXAMPLES
+
+# Parameters that take an Olive data config: in a recipe they name one of the recipe's datasets.
+DATASET_SUFFIX = "data_config"
+
+
+def is_dataset_param(key: str) -> bool:
+    """A step parameter that names a dataset: ours (dataset, eval_dataset) or Olive's (*data_config)."""
+    return key in ("dataset", "eval_dataset") or key.endswith(DATASET_SUFFIX)
+
+
+class PassParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), populate_by_name=True)
+
+
+def annotation_for(schema: dict[str, Any]) -> Any:
+    """A Python annotation for a JSON-schema fragment from the catalog (best effort, never looser than Any)."""
+    if not schema:
+        return Any
+    if "enum" in schema:
+        values = tuple(v for v in schema["enum"] if v is not None)
+        ann: Any = Literal[values] if values else Any  # type: ignore[valid-type]
+        return Optional[ann] if None in schema["enum"] else ann
+    if "const" in schema:
+        return Literal[schema["const"]]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [annotation_for(s) for s in schema[key]]
+            if Any in options:
+                return Any
+            unique = list(dict.fromkeys(options))
+            return unique[0] if len(unique) == 1 else Union[tuple(unique)]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return annotation_for({"anyOf": [{**schema, "type": k} for k in kind]})
+    if kind == "null":
+        return type(None)
+    if kind == "boolean":
+        return StrictBool
+    if kind == "integer":
+        return StrictInt
+    if kind == "number":
+        return Union[StrictFloat, StrictInt]
+    if kind == "string":
+        return StrictStr
+    if kind == "array":
+        return list[annotation_for(schema.get("items", {}))]  # type: ignore[misc]
+    if kind == "object":
+        if schema.get("properties"):
+            return dict[str, Any]  # nested Olive configs: validated by Olive's own types downstream
+        extra = schema.get("additionalProperties")
+        return dict[str, annotation_for(extra if isinstance(extra, dict) else {})]  # type: ignore[misc]
+    return Any
+
+
+def examples_for(name: str, param: dict[str, Any]) -> list[Any] | None:
+    """Values an editor can offer for a catalogued parameter: its choices, else its default (or, for a
+    flag, the value that changes it), else a hand-written example (param_examples.py)."""
+    if name in EXAMPLES:
+        return EXAMPLES[name]
+    schema = param.get("schema", {})
+    choices = [v for v in schema.get("enum", []) if v is not None]
+    choices += [v for s in schema.get("anyOf", []) for v in s.get("enum", [s.get("const")]) if v is not None]
+    if choices:
+        return choices[:8]
+    default = param.get("default")
+    if isinstance(default, bool):
+        return [not default]
+    if default is not None and default != [] and default != {}:
+        return [default]
+    kinds = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+    if kinds == {"null"}:
+        return [None]  # Olive declares no type here, so its config accepts only null
+    return [True, False] if "boolean" in kinds else None
+
+
+def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """create_model field definitions for a pass: recipe name -> (annotation, FieldInfo)."""
+    to_recipe = {olive: ours for ours, olive in (renames or {}).items()}
+    fields: dict[str, Any] = {}
+    for olive_name, param in sorted(catalog.pass_params(pass_type).items()):
+        if olive_name in skip:
+            continue
+        name = to_recipe.get(olive_name, olive_name)
+        if olive_name.endswith(DATASET_SUFFIX):
+            ann: Any = StrictStr
+            description = f"Name of a dataset under `datasets:` ({param.get('description', '')})".strip()
+        else:
+            ann = annotation_for(param.get("schema", {}))
+            description = param.get("description") or ""
+        extra = {"x-olive-name": olive_name} if name != olive_name else {}
+        examples = ["travel"] if olive_name.endswith(DATASET_SUFFIX) else examples_for(olive_name, param)
+        if param.get("required"):
+            info = Field(..., description=description, examples=examples, json_schema_extra=extra or None)
+        else:
+            default = param.get("default")
+            info = Field(default, description=description, examples=examples, json_schema_extra=extra or None)
+            ann = Optional[ann]
+        fields[name] = (ann, info)
+    return fields
+
+
+@lru_cache(maxsize=None)  # one model per base, shared by every step that trains: building it is slow
+def training_args_model(base: type[BaseModel]) -> type[BaseModel]:
+    """LoRA/QLoRA training arguments: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
+    fields: dict[str, Any] = {}
+    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
+        info = Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param))
+        fields[name] = (Optional[annotation_for(param.get("schema", {}))], info)
+    return create_model("TrainingArgs", __base__=base, **fields)
+
+
+@lru_cache(maxsize=None)
+def generic_model(pass_type: str) -> type[PassParams]:
+    """The parameter model of any catalogued pass, for `pass:` steps (`type` is checked separately)."""
+    fields = field_specs(pass_type)
+    if "training_args" in fields:  # checked key by key, like a typed step's `training:`
+        fields["training_args"] = (Optional[training_args_model(PassParams)], Field(None))
+    fields["type"] = (StrictStr, Field(..., description="The Olive pass type."))
+    fields["id"] = (Optional[StrictStr], Field(None, description="Name of this pass in the compiled workflow."))
+    fields["olive"] = (Optional[dict[str, Any]], Field(None, description="Fields carried to Olive as they are, unchecked."))
+    fields["group"] = (Optional[list[dict[str, Any]]], Field(None, description="More configurations of the pass (an Olive pass group)."))
+    return create_model(f"{pass_type}Params", __base__=PassParams, **fields)

@@ -1,0 +1,90 @@
+"""The run manifest written beside a run's output, and the fingerprint that decides a re-run.
+
+A re-run is skipped only when the recipe, the compiled workflow, the data files and the local model
+are unchanged and the output the manifest lists is still on disk, file for file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from orc_olive import __version__
+from orc_olive.checks.data_columns import data_files, is_pattern
+from orc_olive.recipe.models import Recipe
+
+PACKAGES = ("olive-ai", "onnxruntime-genai", "onnxruntime-genai-cuda", "onnxruntime", "torch", "transformers", "peft")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _folder_stamp(folder: Path) -> str:
+    """Names, sizes and modification times of a folder's files: cheap for large model folders."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(folder).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, base: Path) -> dict[str, Any]:
+    inputs: dict[str, str] = {}
+    for dataset in recipe.datasets.values():
+        for name in dataset.file_list:
+            matches = data_files(base, name)  # a glob pattern names several files
+            if not matches:
+                inputs[f"data:{name}"] = "missing"
+            for file in matches:
+                inputs[f"data:{name if not is_pattern(name) else os.path.relpath(file, base)}"] = sha256_file(file)
+    for name in (recipe.model.path, recipe.model.adapter_path) if recipe.model else ():
+        if name and (base / name).is_dir():
+            inputs[f"model:{name}"] = _folder_stamp(base / name)
+    return {
+        "recipes": {str(p): sha256_file(p) for p in recipe_files},
+        "workflow_sha256": sha256_text(workflow_text),
+        "inputs": inputs,
+    }
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"orc": __version__}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
+def output_listing(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def read(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def up_to_date(manifest: dict[str, Any] | None, current: dict[str, Any], output: Path) -> bool:
+    if not manifest or manifest.get("status") != "succeeded" or manifest.get("fingerprint") != current:
+        return False
+    listing = manifest.get("output_files") or {}
+    if not listing or not output.is_dir():
+        return False
+    return all((output / name).is_file() and (output / name).stat().st_size == size for name, size in listing.items())
