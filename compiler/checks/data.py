@@ -87,8 +87,10 @@ def dataset_columns(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagn
         for file in dataset.file_list if wanted else []:
             matches = data_files(base, file)
             found = columns(matches[0], data_format(dataset)) if matches else None
+            if found is None:
+                continue
             shown = file if not is_pattern(file) or not matches else os.path.relpath(matches[0], base)
-            for column, where in [] if found is None else wanted:
+            for column, where in wanted:
                 if column not in found:
                     present = ", ".join(f"'{c}'" for c in found[:20]) or "no columns"
                     hint = "; ".join(filter(None, [suggest(column, found), f"{shown} has {present}"]))
@@ -102,7 +104,9 @@ CHARS_PER_TOKEN = 4  # rough, for estimating how many max_length sequences joine
 def _epoch_samples(recipe: Recipe, name: str, base: Path) -> int | None:
     """Roughly how many training sequences one pass over a local dataset gives; None when unknown."""
     dataset = recipe.datasets.get(name)
-    files = [match for f in dataset.file_list for match in data_files(base, f)] if dataset else []
+    if dataset is None:
+        return None
+    files = [match for f in dataset.file_list for match in data_files(base, f)]
     if not files:
         return None
     if dataset.strategy in (None, "join", "join-random", "join-sliding-window"):  # Olive's default joins texts
@@ -124,7 +128,7 @@ def short_training(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
         name, training = values.get("dataset", values.get("train_data_config")), values.get("training", values.get("training_args"))
         max_steps = training.get("max_steps") if isinstance(training, dict) else None
         samples = _epoch_samples(recipe, name, base) if isinstance(name, str) else None
-        if not isinstance(max_steps, int) or max_steps <= 0 or samples is None:
+        if not isinstance(training, dict) or not isinstance(max_steps, int) or max_steps <= 0 or samples is None:
             continue
         batch = (training.get("per_device_train_batch_size") or batch_default) * (training.get("gradient_accumulation_steps") or 1)
         epoch = -(-samples // batch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from orc_olive import catalog
 from orc_olive.checks.base import at, steps
@@ -38,7 +38,7 @@ def raw_dataset_references(doc: Document) -> Iterator[Diagnostic]:
     yield from _unknown_datasets(doc, list(datasets) + olive_data_config_names(data.get("olive")), step_values)
 
 
-def _unknown_datasets(doc: Document, names: list[str], step_values: list[tuple[Path_, dict]]) -> Iterator[Diagnostic]:
+def _unknown_datasets(doc: Document, names: list[str], step_values: Sequence[tuple[Path_, dict]]) -> Iterator[Diagnostic]:
     for path, values in step_values:
         for key, value in values.items():
             if is_dataset_param(key) and isinstance(value, str) and value not in names:

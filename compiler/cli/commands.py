@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import re
 import sys
 from dataclasses import replace
@@ -251,33 +252,30 @@ def cmd_passes(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     if args.check:
         return _import_check(Path(args.config))
-    from orc_olive.importer.convert import import_file
+    from orc_olive.diagnostics import Diagnostic
     from orc_olive.files import write_atomic
+    from orc_olive.importer.convert import import_file
+    from orc_olive.output.formats import render
 
     source = Path(args.config)
     output = Path(args.output) if args.output else None
     if output is not None and output.resolve() == source.resolve():
         print(f"orc import: {output} is the config itself: write the recipe to another file", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))
-    except (OSError, ValueError) as exc:
-        print(f"orc import: {exc}", file=sys.stderr)
-        return EXIT_ERRORS
+    imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))  # an unreadable config: OrcError
     changed = [n for n in imported.notes if n.kind != "dropped"]
-    if changed:
+    if changed and args.format == "text":
         print(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)", file=sys.stderr)
-    for note in imported.notes:
-        if note.kind == "dropped":
-            print(f"orc import: {source}: {note.report()}", file=sys.stderr)
-    for text in imported.unsupported:
-        if not any(text == str(n) for n in imported.notes):
-            print(f"orc import: {source}: not carried: {text}", file=sys.stderr)
+    # what the recipe does not carry, as warnings; then the errors that stop it
+    found = [Diagnostic(note.report(), str(source), severity="warning", code="import_dropped") for note in imported.notes if note.kind == "dropped"]
+    found += [Diagnostic(f"not carried: {text}", str(source), severity="warning", code="import_dropped")
+              for text in imported.unsupported if not any(text == str(n) for n in imported.notes)]
+    found += imported.errors
+    if found:
+        print(render(found, args.format), file=sys.stderr)
     if not imported.ok:
-        print(f"orc import: {source}: no recipe written, it would not be valid:", file=sys.stderr)
-        for error in imported.errors:
-            where = f"{error.dotted_path}: " if error.path else ""
-            print(f"  {where}{error.message}" + (f" ({error.hint})" if error.hint else ""), file=sys.stderr)
+        if args.format == "text":
+            print(f"orc import: {source}: no recipe written, it would not be valid", file=sys.stderr)
         return EXIT_ERRORS
     if output is None:
         sys.stdout.write(imported.text)
@@ -291,11 +289,7 @@ def _import_check(folder: Path) -> int:
     from orc_olive.importer.check import check_config, check_folder, summary, table
 
     if folder.is_file():
-        try:
-            rows = [check_config(folder, folder.parent)]
-        except (OSError, ValueError) as exc:
-            print(f"orc import --check: {exc}", file=sys.stderr)
-            return EXIT_ERRORS
+        rows = [check_config(folder, folder.parent)]  # an unreadable config: OrcError
     elif folder.is_dir():
         rows = check_folder(folder)
     else:
@@ -309,3 +303,13 @@ def _import_check(folder: Path) -> int:
     return EXIT_OK if all(r.round_trips for r in rows) else EXIT_ERRORS
 
 
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    from orc_olive.codes import CODES, table
+
+    if args.format == "json":
+        print(json.dumps(CODES, indent=2))
+    else:
+        sys.stdout.write(table())
+    return EXIT_OK

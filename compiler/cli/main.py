@@ -12,14 +12,16 @@ import sys
 from typing import Callable, Sequence
 
 from orc_olive.cli.commands import (
-    cmd_compile, cmd_compile_and_run, cmd_diff, cmd_explain, cmd_import, cmd_new, cmd_passes, cmd_schema, cmd_try, cmd_validate,
+    cmd_codes, cmd_compile, cmd_compile_and_run, cmd_diff, cmd_explain, cmd_import, cmd_new, cmd_passes, cmd_schema, cmd_try, cmd_validate,
 )
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from orc_olive import __version__
 from orc_olive.diagnostics import OrcError
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
+    parser.add_argument("--version", action="version", version=f"orc {__version__} (orc-olive; recipes compile for olive-ai {_olive_version()})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
@@ -84,14 +86,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="where to write it")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
 
+    p = command("codes", cmd_codes, "List every diagnostic code orc reports, with what it means.")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="a Markdown table, or JSON (code -> meaning)")
+
     p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
     p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: it, or a folder of them)")
     p.add_argument("-o", "--output", help="the recipe to write (default: print it); its paths are relative to its folder (printed: to the current folder)")
     p.add_argument("--check", action="store_true", help="import the config (or every config in the folder), compile it back and compare both through Olive's RunConfig; write nothing")
+    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems (on stderr: stdout holds the recipe)")
 
     p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
     p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")
     return parser
+
+
+def _olive_version() -> str:
+    from orc_olive.catalog import olive_version
+
+    return olive_version()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from orc_olive.diagnostics import OrcError
 from orc_olive.importer.convert import import_config, read_config
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
@@ -48,7 +49,7 @@ def workflow_configs(folder: Path) -> list[tuple[Path, dict]]:
     for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file()):
         try:
             found.append((path, read_config(path)))
-        except (ValueError, OSError, UnicodeDecodeError):
+        except OrcError:
             continue
     return found
 

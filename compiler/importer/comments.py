@@ -80,7 +80,7 @@ def _home(path: Path_, recipe: dict[str, Any], step_names: list[str], modern: di
     if head == "data_configs" and len(path) > 1 and isinstance(path[1], int):
         configs = modern.get("data_configs") or []
         name = configs[path[1]].get("name") if path[1] < len(configs) and isinstance(configs[path[1]], dict) else None
-        if name in recipe.get("datasets", {}):
+        if name is not None and name in recipe.get("datasets", {}):
             return ("datasets", name)
         carried = [c.get("name") for c in olive.get("data_configs", [])]
         if name in carried:
@@ -89,7 +89,7 @@ def _home(path: Path_, recipe: dict[str, Any], step_names: list[str], modern: di
         return ("model",) if "model" in recipe else ("olive", "input_model")
     if head in SYSTEM_FIELDS:
         return ("target",) if "target" in recipe else ("olive", "systems") if "systems" in olive else ()
-    if head in olive:
+    if head is not None and head in olive:
         return ("olive", head)
     if head in TOP_LEVEL_HOMES:
         return TOP_LEVEL_HOMES[head]

@@ -64,21 +64,28 @@ class Imported:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """An Olive workflow config from JSON or YAML; ValueError with a readable reason otherwise."""
+    """An Olive workflow config from JSON or YAML; an OrcError located in the file otherwise."""
     import yaml
 
-    text = path.read_text(encoding="utf-8")
+    def fail(message: str, line: int = 0, column: int = 0, code: str = "import") -> OrcError:
+        return OrcError([Diagnostic(message, str(path), line, column, code=code)])
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"file is not valid UTF-8 (byte offset {exc.start})", code="encoding") from None
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}", code="io") from None
     try:
         # read as Olive reads it (yaml.safe_load, YAML 1.1 scalars), so the recipe means what the config meant
         data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        raise fail(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ValueError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise fail(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
     if not isinstance(data, dict) or "passes" not in data or "input_model" not in data:  # the rest: shape_problems
-        raise ValueError(f"{path}: not an Olive workflow config (it needs `input_model` and `passes`)")
+        raise fail("not an Olive workflow config (it needs `input_model` and `passes`)", 1, 1)
     return data
 
 
@@ -98,7 +105,8 @@ def shape_problems(config: dict[str, Any]) -> list[str]:
                 if key in config and not isinstance(config[key], kind)]  # fmt: skip
     if "input_model" not in config or "passes" not in config:
         problems.append("an Olive workflow config has `input_model` and `passes`")
-    configs = config.get("data_configs") if isinstance(config.get("data_configs"), list) else []
+    raw_configs = config.get("data_configs")
+    configs = raw_configs if isinstance(raw_configs, list) else []
     names = [d.get("name") if isinstance(d, dict) else None for d in configs]
     if any(not isinstance(n, str) for n in names) or len(set(names)) != len(names):
         problems.append("each of `data_configs` must be a mapping with a `name` of its own")

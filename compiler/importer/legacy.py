@@ -229,7 +229,7 @@ def _one_provider_each(accelerators: list[Any], path: Path_, notes: _Notes) -> l
     for index, dropped in enumerate(accelerators[1:], start=1):
         notes.dropped(path + (index,), dropped, "Olive 0.13 supports one accelerator per system: run the workflow again for it")
     providers = first.get("execution_providers") if isinstance(first, dict) else None
-    if isinstance(providers, list) and len(providers) > 1:
+    if isinstance(first, dict) and isinstance(providers, list) and len(providers) > 1:
         notes.dropped(path + (0, "execution_providers"), providers[1:], "Olive 0.13 allows one execution provider per accelerator: run the workflow again for the others")
         first = {**first, "execution_providers": providers[:1]}
     return [first] if first is not None else []

@@ -146,7 +146,7 @@ def param_entry(name: str, param) -> dict:
     from olive.common.config_utils import ParamCategory
     from olive.search.search_parameter import SearchParameter
 
-    entry = {
+    entry: dict[str, Any] = {
         "schema": type_schema(param.type_),
         "required": bool(param.required),
         "description": inspect.cleandoc(param.description) if param.description else param.description,
@@ -277,7 +277,7 @@ def training_arguments() -> dict:
     for f in dataclasses.fields(transformers.TrainingArguments):
         if not f.init or f.name.startswith("_"):
             continue
-        entry = {"schema": type_schema(hints.get(f.name, Any)), "description": (f.metadata or {}).get("help", "")}
+        entry = {"schema": type_schema(hints.get(f.name, Any)), "description": f.metadata.get("help", "")}
         if f.default is not dataclasses.MISSING:
             entry["default"] = json_value(f.default)
         out[f.name] = entry

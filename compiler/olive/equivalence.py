@@ -65,7 +65,7 @@ def _missing_scripts(workflow: dict[str, Any], base: Path) -> list[tuple[str, st
 
 def _register_stub_components(workflow: dict[str, Any]) -> None:
     """Custom data components (named by `type` in a data config) that Olive does not know: register stubs."""
-    from olive.data.registry import Registry  # type: ignore[import-not-found]
+    from olive.data.registry import Registry
 
     register = {
         "load_dataset_config": (Registry.get_load_dataset_component, Registry.register_dataset),
@@ -96,7 +96,7 @@ def _stub_component(*args: Any, **kwargs: Any) -> Any:
 def normalise(workflow: dict[str, Any], base: Path | str) -> Normalised:
     """Olive's RunConfig view of `workflow` as plain JSON, or the reason Olive rejects it."""
     quiet_olive()
-    from olive.workflows.run.config import RunConfig  # type: ignore[import-not-found]
+    from olive.workflows.run.config import RunConfig
 
     base = Path(base).resolve()
     workflow = json.loads(json.dumps(workflow))  # Olive's validators mutate their input

@@ -60,7 +60,7 @@ def quiet_olive() -> None:
 def run_config_errors(workflow: dict[str, Any], base: Path) -> list[str]:
     """Parse with Olive's own RunConfig, from the recipe folder (Olive resolves paths from the cwd)."""
     quiet_olive()
-    from olive.workflows.run.config import RunConfig  # type: ignore[import-not-found]
+    from olive.workflows.run.config import RunConfig
 
     cwd = os.getcwd()
     try:

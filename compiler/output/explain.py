@@ -55,8 +55,10 @@ def rows(recipe: Recipe) -> list[StepRow]:
     for index, ((kind, params), form) in enumerate(zip(recipe.steps_with_kinds, recipe_forms(recipe))):
         olive_type = olive_params(kind, params)["type"]
         # With a host device, PyTorch-to-PyTorch steps (training, AWQ) run there; the rest build for the target.
-        on_host = host is not None and not (form.after or "").startswith(ONNX)
-        device = f"{host['device']} / {host['provider']}" if on_host else built_for
+        if host is not None and not (form.after or "").startswith(ONNX):
+            device = f"{host['device']} / {host['provider']}"
+        else:
+            device = built_for
         data = _data_used(params.model_dump(exclude_unset=True, by_alias=True))
         out.append(StepRow(step_id(recipe, index), kind, olive_type, FORM_LABELS[form.before], FORM_LABELS[form.after], device, ", ".join(data) or "-"))
     return out

@@ -232,14 +232,15 @@ class PassStep(StepBase):
 
 TYPED_STEP_MODELS: dict[str, type[StepBase]] = {key: _typed_step_model(key) for key in STEP_KINDS}
 
+_STEP_FIELDS: dict[str, Any] = {
+    key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
+    for key, model in TYPED_STEP_MODELS.items()
+}
 StepItem = create_model(
     "StepItem",
     __base__=Strict,
     __doc__="One pipeline step: exactly one key, naming the step kind.",
-    **{
-        key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
-        for key, model in TYPED_STEP_MODELS.items()
-    },
+    **_STEP_FIELDS,
     pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__, examples=[{"type": "OrtTransformersOptimization", "opt_level": 1}])),
 )
 

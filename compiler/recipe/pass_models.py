@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic.config import JsonDict
 
 from orc_olive import catalog
 from orc_olive.recipe.param_examples import EXAMPLES
@@ -33,7 +34,7 @@ def annotation_for(schema: dict[str, Any]) -> Any:
         return Any
     if "enum" in schema:
         values = tuple(v for v in schema["enum"] if v is not None)
-        ann: Any = Literal[values] if values else Any  # type: ignore[valid-type]
+        ann: Any = Literal[values] if values else Any
         return Optional[ann] if None in schema["enum"] else ann
     if "const" in schema:
         return Literal[schema["const"]]
@@ -102,7 +103,7 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
         else:
             ann = annotation_for(param.get("schema", {}))
             description = param.get("description") or ""
-        extra = {"x-olive-name": olive_name} if name != olive_name else {}
+        extra: JsonDict = {"x-olive-name": olive_name} if name != olive_name else {}
         examples = ["travel"] if olive_name.endswith(DATASET_SUFFIX) else examples_for(olive_name, param)
         if param.get("required"):
             info = Field(..., description=description, examples=examples, json_schema_extra=extra or None)

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ValidationError
 
 from orc_olive import catalog
+from orc_olive.codes import code_for_pydantic
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
 from orc_olive.source.loader import Document
 from orc_olive.recipe.pass_models import generic_model
@@ -65,7 +66,8 @@ def _diagnostics(doc: Document, exc: ValidationError, prefix: Path_, root: type[
             file, pos = doc.locate(path[:-1])
         else:
             file, pos = doc.locate(path, key=kind == "extra_forbidden")
-        yield Diagnostic(message, file, pos.line, pos.column, path, hint, code=kind)
+        code = code_for_pydantic(kind) if len(errors) == 1 else "wrong_type"
+        yield Diagnostic(message, file, pos.line, pos.column, path, hint, code=code)
 
 
 def _at_path(data: Any, path: Path_) -> Any:

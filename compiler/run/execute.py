@@ -7,6 +7,7 @@ and the run manifest:  models/x/  models/x.workflow.json  models/x.olive.log  mo
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shlex
@@ -134,10 +135,11 @@ def _stream(command: list[str], cwd: Path, env: dict[str, str], log_path: Path, 
     with log_path.open("wb") as log_file:
         log_file.write(f"$ cd {shlex.quote(str(cwd))} && {shlex.join(command)}\n".encode())
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        assert process.stdout is not None
+        stdout = process.stdout
+        assert isinstance(stdout, io.BufferedReader)  # a PIPE with Popen's default buffering
         pending = b""
         try:
-            for chunk in iter(lambda: process.stdout.read1(65536), b""):  # type: ignore[union-attr]
+            for chunk in iter(lambda: stdout.read1(65536), b""):
                 log_file.write(chunk)
                 pending += chunk
                 *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")

@@ -50,9 +50,9 @@ def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, ba
                 inputs[f"data:{name}"] = "missing"
             for file in matches:
                 inputs[f"data:{name if not is_pattern(name) else os.path.relpath(file, base)}"] = sha256_file(file)
-    for name in (recipe.model.path, recipe.model.adapter_path) if recipe.model else ():
-        if name and (base / name).is_dir():
-            inputs[f"model:{name}"] = _folder_stamp(base / name)
+    for folder in (recipe.model.path, recipe.model.adapter_path) if recipe.model else ():
+        if folder and (base / folder).is_dir():
+            inputs[f"model:{folder}"] = _folder_stamp(base / folder)
     return {
         "recipes": {str(p): sha256_file(p) for p in recipe_files},
         "workflow_sha256": sha256_text(workflow_text),

@@ -76,6 +76,7 @@ def merge_steps(base: Node, over: Node) -> Node:
     if over.value and all(step_id in by_id for _, step_id in keys):  # a patch of some base steps
         out = list(base.value)
         for item, (kind, step_id) in zip(over.value, keys):
+            assert step_id is not None  # every step_id is a key of by_id
             out[by_id[step_id]] = merged(item, kind, step_id)
         return Node(out, over.file, over.pos, over.key_pos)
     return Node([merged(item, kind, step_id) for item, (kind, step_id) in zip(over.value, keys)], over.file, over.pos, over.key_pos)

@@ -167,16 +167,20 @@ class _Builder:
         if node.tag == _STR:
             return node.value
         typed = scalar_value(node.value)
-        expected = {
+        tag_types: dict[str, type | tuple[type, ...]] = {
             "tag:yaml.org,2002:int": int,
             "tag:yaml.org,2002:float": (float, int),
             "tag:yaml.org,2002:bool": bool,
             "tag:yaml.org,2002:null": type(None),
-        }.get(node.tag)
+        }
+        expected = tag_types.get(node.tag)
         if expected is None or not isinstance(typed, expected):
             self.error(node, path, f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}")
             return None
-        return float(typed) if node.tag.endswith(":float") else typed
+        if node.tag.endswith(":float"):
+            assert isinstance(typed, (float, int))  # the tag's types, checked above
+            return float(typed)
+        return typed
 
     def _mapping(self, node: MappingNode, path: Path_) -> dict:
         out: dict[str, Any] = {}
