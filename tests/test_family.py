@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from orc_olive.build.compile import compile_file, compile_variants
 
@@ -138,6 +139,21 @@ def test_new_recipe_from_a_ready_one_compiles_where_it_is_written(orc_cmd, tmp_p
     assert result.workflow["workflow_id"] == "my-recipe" and result.workflow["output_dir"] == "models/my-recipe"
     again = run_orc(orc_cmd, "new", "--from", template, "my-recipe", "--dir", str(tmp_path))
     assert again.returncode == 2 and "exists already" in again.stderr
+    # the local inputs were copied beside it and are named relative to it: nothing points into orc's checkout
+    doc = yaml.safe_load(text)
+    local = [f for ds in doc["datasets"].values() for f in ([ds["files"]] if isinstance(ds["files"], str) else ds["files"])]
+    local += [doc["model"]["path"]] if (tmp_path / doc["model"]["path"]).exists() else []
+    assert local and all(not f.startswith("..") and (tmp_path / f).exists() for f in local), local
+
+
+def test_new_never_replaces_a_different_input_beside_it(orc_cmd, tmp_path):
+    (tmp_path / "data").mkdir()
+    mine = tmp_path / "data" / "data_sample_travel.jsonl"
+    mine.write_text('{"prompt": "mine", "response": "mine"}\n')
+    made = run_orc(orc_cmd, "new", "--from", "tiny-cpu", "x", "--dir", str(tmp_path))
+    assert made.returncode == 2 and "exists and differs" in made.stderr, made.stderr
+    assert mine.read_text() == '{"prompt": "mine", "response": "mine"}\n' and not (tmp_path / "x.yaml").exists()
+    assert not (tmp_path / "tiny-phi3").exists()  # nothing at all is written when the plan has a problem
 
 
 def test_new_rejects_an_unknown_template(orc_cmd, tmp_path):

@@ -226,9 +226,12 @@ def cmd_try(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from orc_olive.output.schema import RECIPE_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
+    from orc_olive.output.schema import PROJECT_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
 
-    target = Path(args.output) if args.output else RECIPE_SCHEMA_FILE
+    # into the current project (or -o), never into orc's own installed files
+    target = Path(args.output) if args.output else Path.cwd() / PROJECT_SCHEMA_FILE
+    if target.is_dir():
+        target = target / PROJECT_SCHEMA_FILE.name
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != recipe_schema_text():

@@ -82,8 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64)")
     p.add_argument("--raw", action="store_true", help="send the prompt as is, without the chat template")
 
-    p = command("schema", cmd_schema, "Write the recipe JSON Schema (schemas/recipe.schema.json).")
-    p.add_argument("-o", "--output", help="where to write it")
+    p = command("schema", cmd_schema, "Write the recipe JSON Schema for editors, into ./schemas/recipe.schema.json of the current project.")
+    p.add_argument("-o", "--output", help="where to write it instead (a file, or a folder to write recipe.schema.json in)")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
 
     p = command("codes", cmd_codes, "List every diagnostic code orc reports, with what it means.")

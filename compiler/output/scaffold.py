@@ -1,24 +1,30 @@
 """`orc new --from TEMPLATE NAME`: start a recipe from one of the ready ones in recipes/.
 
-The copy keeps the original's comments and layout; only values change: the name, paths (rewritten so
-they still point at the same data and model from the new file's folder), the output folder, the
-schema modeline, and the AzureML subscription (read from the environment).
+The copy keeps the original's comments and layout; only values change: the name, the output folder,
+the schema modeline, the AzureML subscription (read from the environment), and the local inputs: the
+data files and model folder the ready recipe uses are copied beside the new one (`data/...`, the model's
+folder name), and the new recipe names them relative to itself. So the new recipe belongs to the user's
+project, whether orc runs from a checkout or from a wheel, and nothing points into orc's own files.
+An input already there is used when it is the same, and never replaced when it differs.
 """
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import re
-from pathlib import Path
+import shutil
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orc_olive.catalog import SCHEMAS_DIR
+from orc_olive import resources
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of
 from orc_olive.source.loader import Document, load_text
+from orc_olive.files import write_atomic
 from orc_olive.recipe.models import NAME_PATTERN, PATTERN_RULES
+from orc_olive.resources import RECIPES_DIR, SCHEMAS_DIR
 
-RECIPES_DIR = SCHEMAS_DIR.parent / "recipes"
 TEMPLATES = {
     "lab-travel": "phi35-awq-lora-travel.yaml",
     "qlora-classification": "phi3-qlora-phrase-classification.yaml",
@@ -32,21 +38,61 @@ def _rel(target: Path, folder: Path) -> str:
     return Path(os.path.relpath(target.resolve(), folder.resolve())).as_posix()
 
 
-def _edits(doc: Document, source_dir: Path, folder: Path, name: str) -> dict[Path_, Any]:
-    """New values by path."""
+def _is_local(value: Any) -> bool:
+    return isinstance(value, str) and not value.startswith(("$", "azureml:", "azureml://")) and resources.recipe_input(value).exists()
+
+
+def _inputs(doc: Document) -> dict[Path_, str]:
+    """The local inputs of the ready recipe: data files and model folders, by path in the recipe."""
     data = doc.data
-    edits: dict[Path_, Any] = {("name",): name, ("output", "dir"): f"models/{name}", ("output", "cache"): ".olive-cache"}
+    found: dict[Path_, str] = {}
     model = data.get("model", {})
     for key in ("path", "adapter_path"):
-        value = model.get(key)
-        if isinstance(value, str) and (value.startswith(".") or (source_dir / value).exists()):
-            edits[("model", key)] = _rel(source_dir / value, folder)
+        if _is_local(model.get(key)):
+            found[("model", key)] = model[key]
     for ds_name, ds in data.get("datasets", {}).items():
         files = ds.get("files")
-        if isinstance(files, str):
-            edits[("datasets", ds_name, "files")] = _rel(source_dir / files, folder)
+        if _is_local(files):
+            found[("datasets", ds_name, "files")] = files
         for index, file in enumerate(files if isinstance(files, list) else []):
-            edits[("datasets", ds_name, "files", index)] = _rel(source_dir / file, folder)
+            if _is_local(file):
+                found[("datasets", ds_name, "files", index)] = file
+    return found
+
+
+def _copy_plan(doc: Document, folder: Path) -> tuple[dict[Path_, str], list[tuple[Path, Path]], list[Diagnostic]]:
+    """(new relative value by path, (source, destination) copies to make, problems): data files go to
+    data/, a model folder keeps its name; a destination that exists and differs is a problem."""
+    values: dict[Path_, str] = {}
+    copies: list[tuple[Path, Path]] = []
+    problems: list[Diagnostic] = []
+    for path, value in _inputs(doc).items():
+        source = resources.recipe_input(value)
+        name = PurePosixPath(value).name  # as the ready recipe names it (installed, the folder itself is a package)
+        relative = f"./{name}" if source.is_dir() else f"data/{name}"  # ./: a folder, never a hub id
+        values[path] = relative
+        destination = folder / relative
+        if not destination.exists():
+            copies.append((source, destination))
+        elif not _same(source, destination):
+            problems.append(Diagnostic(f"{destination} exists and differs from the {'model' if source.is_dir() else 'data file'} the recipe starts with",
+                                       str(destination), hint="move it away, or write the recipe in another folder with --dir", code="usage"))
+    return values, list(dict.fromkeys(copies)), problems
+
+
+def _same(source: Path, destination: Path) -> bool:
+    if source.is_dir():
+        if not destination.is_dir():
+            return False
+        match, mismatch, errors = filecmp.cmpfiles(source, destination, [p.name for p in source.iterdir() if p.is_file()], shallow=False)
+        return not mismatch and not errors
+    return destination.is_file() and filecmp.cmp(source, destination, shallow=False)
+
+
+def _edits(doc: Document, inputs: dict[Path_, str], name: str) -> dict[Path_, Any]:
+    """New values by path."""
+    data = doc.data
+    edits: dict[Path_, Any] = {("name",): name, ("output", "dir"): f"models/{name}", ("output", "cache"): ".olive-cache", **inputs}
     azure = data.get("target", {}).get("azureml")
     if isinstance(azure, dict) and "subscription_id" in azure:
         edits[("target", "azureml", "subscription_id")] = f"${{env:AZURE_SUBSCRIPTION_ID:-{azure['subscription_id']}}}"
@@ -71,12 +117,16 @@ def _value(data: Any, path: Path_) -> Any:
     return data
 
 
-def new_recipe_text(template: str, name: str, folder: Path) -> str:
+def _template(template: str) -> tuple[Path, str, Document]:
     source = RECIPES_DIR / TEMPLATES[template]
     text = source.read_text(encoding="utf-8")
-    doc = load_text(text, str(source))
+    return source, text, load_text(text, str(source))
+
+
+def new_recipe_text(template: str, name: str, folder: Path, inputs: dict[Path_, str] | None = None) -> str:
+    _, text, doc = _template(template)
     lines = text.split("\n")
-    edits = _edits(doc, source.parent, folder, name)
+    edits = _edits(doc, _copy_plan(doc, folder)[0] if inputs is None else inputs, name)
     # Right to left within a line, bottom to top: earlier positions stay valid.
     for path in sorted(edits, key=lambda p: (doc.values[p].line, doc.values[p].column), reverse=True):
         _replace_scalar(lines, doc, path, _value(doc.data, path), edits[path])
@@ -89,6 +139,8 @@ def new_recipe_text(template: str, name: str, folder: Path) -> str:
 
 
 def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -> Path:
+    """Write NAME.yaml in `folder` (and copy the inputs it needs beside it); an OrcError, before anything
+    is written, for a bad template, name or existing file."""
     problems = []
     if template not in TEMPLATES:
         problems.append(Diagnostic(f"unknown template '{template}'", "--from", hint=one_of(TEMPLATES), code="usage"))
@@ -97,9 +149,19 @@ def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -
     target = folder / f"{name}.yaml"
     if target.exists() and not force:
         problems.append(Diagnostic("the file exists already", str(target), hint="pick another name or pass --force", code="usage"))
+    inputs: dict[Path_, str] = {}
+    copies: list[tuple[Path, Path]] = []
+    if template in TEMPLATES:
+        inputs, copies, clashes = _copy_plan(_template(template)[2], folder)
+        problems += clashes
     if problems:
         raise OrcError(problems)
-    from orc_olive.files import write_atomic
-
-    write_atomic(target, new_recipe_text(template, name, folder))
+    text = new_recipe_text(template, name, folder, inputs)
+    for source, destination in copies:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, destination)
+        else:
+            shutil.copyfile(source, destination)
+    write_atomic(target, text)
     return target

@@ -236,7 +236,7 @@ _STEP_FIELDS: dict[str, Any] = {
     key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
     for key, model in TYPED_STEP_MODELS.items()
 }
-StepItem = create_model(
+_StepItem = create_model(
     "StepItem",
     __base__=Strict,
     __doc__="One pipeline step: exactly one key, naming the step kind.",
@@ -252,8 +252,9 @@ def _exactly_one_kind(self: BaseModel) -> BaseModel:
     return self
 
 
-StepItem.model_config["json_schema_extra"] = {"minProperties": 1, "maxProperties": 1}
-StepItem = create_model("Step", __base__=StepItem, __validators__={"_one": model_validator(mode="after")(_exactly_one_kind)})
+_StepItem.model_config["json_schema_extra"] = {"minProperties": 1, "maxProperties": 1}
+# pydantic types __validators__ as plain callables, though its own decorators return descriptor proxies.
+StepItem = create_model("Step", __base__=_StepItem, __validators__={"_one": model_validator(mode="after")(_exactly_one_kind)})  # type: ignore[dict-item]
 
 
 def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
@@ -344,7 +345,7 @@ class Recipe(Strict):
         min_length=1,
         examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
         description="The ordered pipeline; each item has exactly one key naming the step.",
-    )  # type: ignore[valid-type]
+    )
     output: Output = Field(
         default_factory=Output,
         json_schema_extra={"default": {}},
