@@ -61,7 +61,7 @@ def test_environment_variables_move_the_family_data_and_models():
 
 
 def run_orc(orc_cmd, *args, cwd=ROOT, env=None):
-    env = {**(env or CLEAN_ENV), "PYTHONPATH": str(ROOT)}  # this checkout's compiler, from any folder
+    env = {**(env or CLEAN_ENV), "PYTHONPATH": str(ROOT)}
     return subprocess.run(orc_cmd + list(args), capture_output=True, text=True, cwd=cwd, env=env)
 
 

@@ -18,7 +18,7 @@ def test_olive_catalogs_match_the_installed_olive(tmp_path):
     for path in generate(tmp_path):
         committed = {"olive-passes.json": PASSES_FILE, "olive-run-config.schema.json": RUN_CONFIG_SCHEMA_FILE}[path.name]
         assert path.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), (
-            f"{committed.name} drifted from the installed olive-ai: run `python -m compiler.catalog_gen`"
+            f"{committed.name} drifted from the installed olive-ai: run `python -m orc_olive.olive.catalog_gen`"
         )
 
 

@@ -51,7 +51,7 @@ def test_hook_entry_run_as_declared_on_the_matching_files(other_repo, hook_id):
     assert hook["language"] == "python" and hook["entry"].split()[:2] == ["orc", "validate"]
     files = hook_files(hook, ["recipes/bad.yaml", "recipes/good.yaml", "config.yaml"])
     assert files == ["recipes/bad.yaml", "recipes/good.yaml"]
-    # `orc` is the console script of this package; `python -m compiler` is the same entry point.
+    # `orc` is the console script of this package; `python -m orc_olive` is the same entry point.
     command = [sys.executable, "-m", "orc_olive", *shlex.split(hook["entry"])[1:], *files]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(command, cwd=other_repo, capture_output=True, text=True, env=env)

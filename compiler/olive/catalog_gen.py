@@ -8,7 +8,7 @@ Writes two deterministic JSON files:
   "before" validators accept shorthands the plain pydantic schema would reject. It is a light check
   for installs without Olive; Olive's own validation stays the authority.
 
-Run: ``python -m compiler.catalog_gen [--out schemas]``.
+Run: ``python -m orc_olive.olive.catalog_gen [--out schemas]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from orc_olive.olive.run_config import quiet_olive
 
-GENERATED_BY = "python -m compiler.catalog_gen"
+GENERATED_BY = "python -m orc_olive.olive.catalog_gen"
 PASSES_FILE = "olive-passes.json"
 RUN_CONFIG_FILE = "olive-run-config.schema.json"
 

@@ -353,7 +353,7 @@ class Recipe(Strict):
         description="Where outputs and Olive's cache go.",
     )
     engine: Engine = Field(default_factory=Engine, json_schema_extra={"default": {}}, examples=[{"log_level": 3}], description="Olive engine options.")
-    # Composition (compiler/compose.py resolves these before validation; declared here for editors).
+    # Composition (compiler/source/compose.py resolves these before validation; declared here for editors).
     extends: Optional[Union[StrictStr, list[StrictStr]]] = Field(
         None, description="Base recipe(s) to build on, relative to this file: mappings merge, lists are replaced, steps merge by `id:`.", examples=["base.yaml"]
     )
