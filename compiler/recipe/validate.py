@@ -7,6 +7,7 @@ import typing
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from orc_olive import catalog
 from orc_olive.codes import code_for_pydantic
@@ -50,18 +51,18 @@ def check_pass_step(doc: Document, params: dict[str, Any], path: Path_) -> list[
 
 def _diagnostics(doc: Document, exc: ValidationError, prefix: Path_, root: type[BaseModel]) -> Iterable[Diagnostic]:
     data = _at_path(doc.data, prefix)
-    merged: dict[tuple, list[dict]] = {}
+    merged: dict[tuple, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         path = prefix + _data_path(data, tuple(error["loc"]), error["type"] == "missing")
         family = "type" if error["type"].endswith("_type") or error["type"] == "literal_error" else error["type"]
         merged.setdefault((path, family), []).append(error)
     for (path, _), errors in merged.items():
-        error = errors[0]
-        kind = error["type"]
-        message, hint = _message(error, tuple(error["loc"]), root)
+        first = errors[0]
+        kind = first["type"]
+        message, hint = _message(first, tuple(first["loc"]), root)
         if len(errors) > 1:  # one value failing every member of a union: one message, every option
             expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
-            message, hint = f"wrong type: got {_type_name(error['input'])} {_short(error['input'])}", f"expected {expected}"
+            message, hint = f"wrong type: got {_type_name(first['input'])} {_short(first['input'])}", f"expected {expected}"
         if kind == "missing":
             file, pos = doc.locate(path[:-1])
         else:
@@ -97,7 +98,7 @@ _TYPE_WORDS = {"int": "an integer", "float": "a number", "string": "a string", "
                "dict": "a mapping", "model": "a mapping", "none": "null", "model_attributes": "a mapping"}
 
 
-def _expected(error: dict) -> str:
+def _expected(error: ErrorDetails) -> str:
     if error["type"] == "literal_error":
         return error["ctx"]["expected"]
     base = error["type"].removesuffix("_type")
@@ -109,7 +110,7 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _message(error: dict, loc: tuple, root: type[BaseModel]) -> tuple[str, str]:
+def _message(error: ErrorDetails, loc: tuple, root: type[BaseModel]) -> tuple[str, str]:
     kind = error["type"]
     name = str(loc[-1]) if loc else ""
     if kind == "missing":
