@@ -32,5 +32,5 @@ def recipe_input(relative: str) -> Path:
     """The file or folder a ready recipe in RECIPES_DIR names by `relative`, wherever orc is installed."""
     parts = Path(relative).parts
     if RECIPES_DIR.parent == PACKAGE and len(parts) >= 3 and parts[:2] == ("..", "examples") and parts[2] in _PACKAGED_EXAMPLES:
-        return PACKAGE / _PACKAGED_EXAMPLES[parts[2]] / Path(*parts[3:]) if len(parts) > 3 else PACKAGE / _PACKAGED_EXAMPLES[parts[2]]
+        return PACKAGE.joinpath(_PACKAGED_EXAMPLES[parts[2]], *parts[3:])
     return RECIPES_DIR / relative

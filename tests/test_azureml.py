@@ -5,10 +5,10 @@ import re
 
 import yaml
 
-from orc_olive.render import azureml_job as azureml
-from orc_olive.cli.main import main
 from orc_olive.build.compile import compile_file
 from orc_olive.build.outputs import write_result
+from orc_olive.cli.main import main
+from orc_olive.render import azureml_job as azureml
 
 from .conftest import ROOT
 

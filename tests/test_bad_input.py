@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from orc_olive.source.loader import MAX_BYTES, MAX_NODES
 from orc_olive.build.compile import compile_file
+from orc_olive.source.loader import MAX_BYTES, MAX_NODES
 
 from .conftest import ROOT
 

@@ -68,8 +68,8 @@ def test_unreadable_files_give_none_never_an_exception(tmp_path):
 
 
 def test_data_files_expand_glob_patterns_and_the_manifest_hashes_each_match(tmp_path):
-    from orc_olive.run.manifest import fingerprint
     from orc_olive.recipe.models import Recipe
+    from orc_olive.run.manifest import fingerprint
 
     (tmp_path / "data").mkdir()
     for name in ("b.jsonl", "a.jsonl", "c.csv"):

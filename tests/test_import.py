@@ -8,11 +8,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from orc_olive.build.compile import compile_document
 from orc_olive.importer.convert import import_config, import_file
 from orc_olive.importer.legacy import modernise
-from orc_olive.source.loader import load_text
-from orc_olive.build.compile import compile_document
 from orc_olive.importer.yaml_emit import dump
+from orc_olive.source.loader import load_text
 
 from .conftest import CORPUS, ROOT
 

@@ -1,7 +1,7 @@
 """The fingerprint that decides whether a re-run can be skipped: recipe, data, and output on disk."""
 
-from orc_olive.run import manifest
 from orc_olive.build.compile import compile_file
+from orc_olive.run import manifest
 
 from .conftest import recipe_copy
 

@@ -3,8 +3,8 @@
 import io
 
 from orc_olive.olive.log import OliveLog
-from orc_olive.run.progress import Progress
 from orc_olive.run.execute import RunOutcome, RunPaths
+from orc_olive.run.progress import Progress
 
 from .test_olive_log import END_LORA, RUN_LORA, T
 

@@ -16,10 +16,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orc_olive.diagnostics import OrcError
-from orc_olive.source.loader import load_text
-from orc_olive.olive.run_config import olive_available, run_config_errors
 from orc_olive.build.compile import compile_document, compile_file
+from orc_olive.diagnostics import OrcError
+from orc_olive.olive.run_config import olive_available, run_config_errors
+from orc_olive.source.loader import load_text
 
 from .conftest import RECIPES, ROOT, locations, parent_of
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from orc_olive.olive.run_config import olive_available, run_config_errors
 from orc_olive.build.compile import compile_file
+from orc_olive.olive.run_config import olive_available, run_config_errors
 
 from .conftest import RECIPES, ROOT
 

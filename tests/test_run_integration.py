@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from orc_olive.build.compile import compile_file
-from orc_olive.run.progress import Progress
 from orc_olive.run.execute import RunPaths, run_workflow
+from orc_olive.run.progress import Progress
 
 from .conftest import ROOT, recipe_copy
 

@@ -6,8 +6,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orc_olive.olive import schema_lite
 from orc_olive.catalog import RUN_CONFIG_SCHEMA_FILE
+from orc_olive.olive import schema_lite
 from orc_olive.olive.run_config import jsonschema_errors, schema_errors
 
 from .conftest import ROOT, locations, parent_of

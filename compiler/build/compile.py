@@ -7,8 +7,7 @@ source (load + compose) -> recipe (models) -> checks -> render (context, Jinja, 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from orc_olive.diagnostics import Diagnostic, Path_
-from orc_olive.source.loader import Document
-from orc_olive.recipe.models import Recipe
 from orc_olive.recipe.forms import olive_type
+from orc_olive.recipe.models import Recipe
+from orc_olive.source.loader import Document
 
 Check = Callable[[Recipe, Document, Path], Iterator[Diagnostic]]
 

@@ -12,12 +12,12 @@ from typing import Iterator
 
 from orc_olive import catalog
 from orc_olive.checks.base import at, steps
-from orc_olive.recipe.derived import data_format
 from orc_olive.checks.data_columns import columns, count_rows, data_files, is_pattern, placeholders
 from orc_olive.diagnostics import Diagnostic, Path_, closest, suggest
-from orc_olive.source.loader import Document
+from orc_olive.recipe.derived import data_format
 from orc_olive.recipe.forms import ADAPTER_TRAINERS
 from orc_olive.recipe.models import Recipe
+from orc_olive.source.loader import Document
 
 
 def _nearest(base: Path, value: str, folder: bool) -> str:

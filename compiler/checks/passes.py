@@ -12,17 +12,19 @@ from typing import Iterator
 from orc_olive import catalog
 from orc_olive.checks.base import at, steps
 from orc_olive.diagnostics import Diagnostic
-from orc_olive.source.loader import Document
-from orc_olive.recipe.olive_block import target_is_carried
 from orc_olive.recipe.forms import ADAPTER_TRAINERS, recipe_forms
 from orc_olive.recipe.models import Recipe
+from orc_olive.recipe.olive_block import target_is_carried
 from orc_olive.recipe.steps import STEP_KINDS
+from orc_olive.source.loader import Document
+
 
 def pipeline_order(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
     """Flag each step that cannot take the model form (HF, HF+adapter, ONNX) it receives."""
-    for (_, _, _, path, _), form in zip(steps(recipe), recipe_forms(recipe)):
+    for index, ((kind, _), form) in enumerate(zip(recipe.steps_with_kinds, recipe_forms(recipe))):
         if form.problem:
-            yield at(doc, path + (("type",) if form.problem.at_type else ()), form.problem.message, form.problem.hint, "order")
+            path = ("steps", index, kind) + (("type",) if form.problem.at_type else ())
+            yield at(doc, path, form.problem.message, form.problem.hint, "order")
 
 
 def qlora_then_model_builder(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:

@@ -9,13 +9,13 @@ from typing import Iterator, Sequence
 
 from orc_olive import catalog
 from orc_olive.checks.base import at, steps
-from orc_olive.recipe.derived import step_id
-from orc_olive.secrecy import ENV_PREFIX
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
-from orc_olive.source.loader import Document
-from orc_olive.recipe.pass_models import is_dataset_param
-from orc_olive.recipe.olive_block import olive_data_config_names
+from orc_olive.recipe.derived import step_id
 from orc_olive.recipe.models import DATASET_NAME_PATTERN, Recipe
+from orc_olive.recipe.olive_block import olive_data_config_names
+from orc_olive.recipe.pass_models import is_dataset_param
+from orc_olive.secrecy import ENV_PREFIX
+from orc_olive.source.loader import Document
 
 
 def dataset_references(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:

@@ -148,10 +148,10 @@ def _run_on_azureml(result, args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from orc_olive.output import explain
-    from orc_olive.secrecy import mask
     from orc_olive.build.compile import compile_variants
+    from orc_olive.output import explain
     from orc_olive.output.formats import render
+    from orc_olive.secrecy import mask
 
     results = compile_variants(args.recipe, [args.variant] if args.variant else None, sets=args.set)
     diagnostics = _problems(results)
@@ -173,10 +173,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from orc_olive.output import diff
-    from orc_olive.secrecy import mask
     from orc_olive.build.compile import compile_file
+    from orc_olive.output import diff
     from orc_olive.output.formats import render
+    from orc_olive.secrecy import mask
 
     if (args.new is None) == (args.rev is None) and not (args.new is None and args.variant and len(args.variant) == 2):
         print("orc diff: give two recipes, one recipe and --rev REV, or one recipe and two --variant", file=sys.stderr)

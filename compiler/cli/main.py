@@ -9,19 +9,29 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Sequence, cast
 
+from orc_olive import __version__
 from orc_olive.cli.commands import (
-    cmd_codes, cmd_compile, cmd_compile_and_run, cmd_diff, cmd_explain, cmd_import, cmd_new, cmd_passes, cmd_schema, cmd_try, cmd_validate,
+    cmd_codes,
+    cmd_compile,
+    cmd_compile_and_run,
+    cmd_diff,
+    cmd_explain,
+    cmd_import,
+    cmd_new,
+    cmd_passes,
+    cmd_schema,
+    cmd_try,
+    cmd_validate,
 )
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from orc_olive import __version__
 from orc_olive.diagnostics import OrcError
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
-    parser.add_argument("--version", action="version", version=f"orc {__version__} (orc-olive; recipes compile for olive-ai {_olive_version()})")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show orc's version and the olive-ai version its recipes compile for")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
@@ -100,10 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _olive_version() -> str:
-    from orc_olive.catalog import olive_version
+class _Version(argparse.Action):
+    """--version, read from the catalog only when asked for (not on every start)."""
 
-    return olive_version()
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from orc_olive.catalog import olive_version
+
+        print(f"orc {__version__} (orc-olive; recipes compile for olive-ai {olive_version()})")  # stdout, as argparse's own
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,9 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except OrcError as exc:
-        from orc_olive.output.formats import render
+        from orc_olive.output.formats import Format, render
 
-        print(render(exc.diagnostics, getattr(args, "format", "text") if getattr(args, "format", "text") in ("text", "json", "github") else "text"), file=sys.stderr)
+        fmt = getattr(args, "format", "text")  # explain's and codes' own formats are not diagnostic formats
+        print(render(exc.diagnostics, cast(Format, fmt) if fmt in ("json", "github") else "text"), file=sys.stderr)
         return EXIT_USAGE if exc.diagnostics and all(d.code == "usage" for d in exc.diagnostics) else EXIT_ERRORS
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

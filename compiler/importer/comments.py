@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orc_olive.importer import legacy
 from orc_olive.diagnostics import Path_, dotted
+from orc_olive.importer import legacy
 from orc_olive.recipe.olive_block import SYSTEM_FIELDS
 
 if TYPE_CHECKING:

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orc_olive.importer import legacy
-from orc_olive.importer import yaml_emit
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_
+from orc_olive.importer import legacy, yaml_emit
 from orc_olive.importer.typed import same, same_config, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
-from orc_olive.source.loader import load_text
 from orc_olive.recipe.olive_block import SYSTEM_FIELDS
+from orc_olive.source.loader import load_text
 
 # Values Olive 0.13 uses when a field is left out, where orc always writes the field.
 OLIVE_DEFAULTS: dict[str, Any] = {
@@ -150,7 +149,7 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
 
 
 def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    from orc_olive.build.compile import compile_document  # deferred: pipeline imports the whole compiler
+    from orc_olive.build.compile import compile_document  # deferred: build imports every earlier stage
 
     try:
         document = load_text(text, file)

@@ -13,10 +13,10 @@ from pydantic import ValidationError
 
 from orc_olive import catalog
 from orc_olive.recipe.derived import data_format
-from orc_olive.render.context import dataset_config
-from orc_olive.recipe.pass_models import generic_model
 from orc_olive.recipe.models import TYPED_STEP_MODELS, Dataset, Evaluate, ModelSpec
+from orc_olive.recipe.pass_models import generic_model
 from orc_olive.recipe.steps import STEP_KINDS
+from orc_olive.render.context import dataset_config
 
 
 def same(a: Any, b: Any) -> bool:

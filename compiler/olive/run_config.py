@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from orc_olive.olive import schema_lite
 from orc_olive.catalog import run_config_schema
+from orc_olive.olive import schema_lite
 
 
 @lru_cache(maxsize=1)

@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterator
 
-from orc_olive.source.compose import Reader
 from orc_olive.diagnostics import Path_, dotted
+from orc_olive.source.compose import Reader
 
 
 def leaves(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, Any]]:

@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from orc_olive.recipe.derived import step_id
-from orc_olive.render.context import host_system, olive_params
-from orc_olive.recipe.pass_models import is_dataset_param
 from orc_olive.recipe.forms import FORM_LABELS, input_form, recipe_forms
 from orc_olive.recipe.models import Recipe
+from orc_olive.recipe.pass_models import is_dataset_param
 from orc_olive.recipe.steps import ONNX
+from orc_olive.render.context import host_system, olive_params
 
 COLUMNS = ("step", "kind", "olive pass", "model in", "model out", "device / provider", "data")
 

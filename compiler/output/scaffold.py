@@ -20,10 +20,10 @@ from typing import Any
 
 from orc_olive import resources
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of
-from orc_olive.source.loader import Document, load_text
 from orc_olive.files import write_atomic
 from orc_olive.recipe.models import NAME_PATTERN, PATTERN_RULES
 from orc_olive.resources import RECIPES_DIR, SCHEMAS_DIR
+from orc_olive.source.loader import Document, load_text
 
 TEMPLATES = {
     "lab-travel": "phi35-awq-lora-travel.yaml",
@@ -117,16 +117,16 @@ def _value(data: Any, path: Path_) -> Any:
     return data
 
 
-def _template(template: str) -> tuple[Path, str, Document]:
+def _template(template: str) -> tuple[str, Document]:
     source = RECIPES_DIR / TEMPLATES[template]
     text = source.read_text(encoding="utf-8")
-    return source, text, load_text(text, str(source))
+    return text, load_text(text, str(source))
 
 
-def new_recipe_text(template: str, name: str, folder: Path, inputs: dict[Path_, str] | None = None) -> str:
-    _, text, doc = _template(template)
+def _recipe_text(text: str, doc: Document, name: str, folder: Path, inputs: dict[Path_, str]) -> str:
+    """The ready recipe's text with the new values in place, comments and layout kept."""
     lines = text.split("\n")
-    edits = _edits(doc, _copy_plan(doc, folder)[0] if inputs is None else inputs, name)
+    edits = _edits(doc, inputs, name)
     # Right to left within a line, bottom to top: earlier positions stay valid.
     for path in sorted(edits, key=lambda p: (doc.values[p].line, doc.values[p].column), reverse=True):
         _replace_scalar(lines, doc, path, _value(doc.data, path), edits[path])
@@ -140,7 +140,7 @@ def new_recipe_text(template: str, name: str, folder: Path, inputs: dict[Path_, 
 
 def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -> Path:
     """Write NAME.yaml in `folder` (and copy the inputs it needs beside it); an OrcError, before anything
-    is written, for a bad template, name or existing file."""
+    is written, for a bad template or name, an existing file, or an input beside it that differs."""
     problems = []
     if template not in TEMPLATES:
         problems.append(Diagnostic(f"unknown template '{template}'", "--from", hint=one_of(TEMPLATES), code="usage"))
@@ -149,14 +149,13 @@ def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -
     target = folder / f"{name}.yaml"
     if target.exists() and not force:
         problems.append(Diagnostic("the file exists already", str(target), hint="pick another name or pass --force", code="usage"))
-    inputs: dict[Path_, str] = {}
-    copies: list[tuple[Path, Path]] = []
-    if template in TEMPLATES:
-        inputs, copies, clashes = _copy_plan(_template(template)[2], folder)
-        problems += clashes
-    if problems:
+    if template not in TEMPLATES:
         raise OrcError(problems)
-    text = new_recipe_text(template, name, folder, inputs)
+    original, doc = _template(template)
+    inputs, copies, clashes = _copy_plan(doc, folder)
+    if problems or clashes:
+        raise OrcError(problems + clashes)
+    text = _recipe_text(original, doc, name, folder, inputs)
     for source, destination in copies:
         destination.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():

@@ -12,9 +12,8 @@ PROJECT_SCHEMA_FILE = Path("schemas") / "recipe.schema.json"  # where `orc schem
 
 
 def recipe_schema() -> dict:
-    from orc_olive.recipe.models import Recipe
-
     from orc_olive.output.schema_compose import composable
+    from orc_olive.recipe.models import Recipe
 
     schema = composable(Recipe.model_json_schema(by_alias=True))
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

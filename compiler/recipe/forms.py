@@ -1,7 +1,7 @@
 """The model form flowing through a recipe's steps: what each pass takes and what it yields.
 
-One walk, used by the pipeline checks (which flag a step that cannot take the form it receives),
-`orc explain` (which shows each step's form in and out) and the importer, so the three never disagree.
+One walk, used by the pipeline checks (which flag a step that cannot take the form it receives) and
+`orc explain` (which shows each step's form in and out), so the two never disagree.
 Typed steps know what they take (steps.py); any other pass is looked up in the generated catalog.
 """
 

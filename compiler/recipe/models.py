@@ -1,7 +1,7 @@
 """The recipe format: pydantic v2 models, strict, with `extra="forbid"` wherever a user types keys.
 
 Validators here are pure: they look only at the values in front of them (files on disk and
-cross-references are checked in checks.py).
+cross-references are checked in checks/).
 """
 
 from __future__ import annotations

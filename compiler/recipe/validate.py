@@ -12,9 +12,9 @@ from pydantic_core import ErrorDetails
 from orc_olive import catalog
 from orc_olive.codes import code_for_pydantic
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
-from orc_olive.source.loader import Document
-from orc_olive.recipe.pass_models import generic_model
 from orc_olive.recipe.models import PATTERN_RULES, PassStep, Recipe
+from orc_olive.recipe.pass_models import generic_model
+from orc_olive.source.loader import Document
 
 
 def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:

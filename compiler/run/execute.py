@@ -20,13 +20,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from orc_olive.run import manifest
-from orc_olive.run.model_check import ModelReport, check_model
-from orc_olive.olive.log import OliveLog
 from orc_olive.build.compile import Result
 from orc_olive.files import write_atomic
-from orc_olive.secrecy import holds_secret
+from orc_olive.olive.log import OliveLog
+from orc_olive.run import manifest
+from orc_olive.run.model_check import ModelReport, check_model
 from orc_olive.run.progress import Progress
+from orc_olive.secrecy import holds_secret
 
 # Olive waits on unreachable telemetry without these; HF_HUB_OFFLINE is added when nothing needs the hub.
 OLIVE_ENV = {"OLIVE_DISABLE_TELEMETRY": "1", "CI": "1", "PYTHONUNBUFFERED": "1"}

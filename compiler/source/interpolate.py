@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
-from orc_olive.source.located import Node
 from orc_olive.secrecy import is_secret
+from orc_olive.source.located import Node
 
 REFERENCE = re.compile(r"\$(\$?)\{(env|var):([^}]*)\}")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
