@@ -7,9 +7,9 @@ from __future__ import annotations
 # code -> what it means. Grouped by the stage that finds it.
 CODES: dict[str, str] = {
     # reading the recipe (source/)
-    "io": "a recipe or a base it extends cannot be read (not found, not a file, no permission)",
+    "io": "a recipe, a base it extends or a config to import cannot be read (not found, not a regular file, no permission)",
     "encoding": "the file is not valid UTF-8",
-    "too_large": "the file, its nesting or its alias expansion is over orc's limits for a recipe",
+    "too_large": "the file, its nesting, its alias or ${var:} expansion or its chain of bases is over orc's limits for a recipe",
     "yaml_syntax": "the YAML does not parse",
     "yaml": "YAML that parses but that a recipe may not hold (tags, merge keys, non-string keys, recursive aliases)",
     "duplicate_key": "a key appears twice in one mapping",
@@ -45,6 +45,11 @@ CODES: dict[str, str] = {
     "template": "a dataset template that cannot be read",
     "short_training": "warning: the training steps cover only a small share of one epoch of the data",
     "olive_field": "an `olive:` key or value that Olive's RunConfig schema refuses, or a name that clashes",
+    "olive_data": "a key of a data config under `olive: data_configs` that Olive 0.13 ignores or another key overrides (a warning), or that its data loading refuses; the hint names the key it reads",
+    "evaluation": "an `evaluate:` section Olive 0.13 would refuse or fail on: an unknown evaluator or measure, broken ranks, a metric without the data it needs or with data the final model cannot take",
+    "eval_input_model": "warning: `evaluate_input_model` with an evaluator that cannot run the input model (Olive 0.13 uses one evaluator type for both)",
+    "no_eval_data": "warning: training arguments ask for evaluation (eval_strategy, eval_steps) on a step without evaluation data; Olive turns evaluation off",
+    "output_dir": "an `output.dir` orc may not replace: it is or holds the recipe, an input, the project, home or `/`, a file, or a folder orc did not make",
     # the compiled workflow (render/, olive/, build/)
     "render": "the workflow cannot be rendered (e.g. a number JSON cannot hold)",
     "olive_schema": "the compiled workflow is not valid for Olive's RunConfig",
@@ -53,6 +58,7 @@ CODES: dict[str, str] = {
     "import": "an Olive config that cannot be imported as a recipe",
     "import_dropped": "warning: a part of an imported Olive config that the recipe does not carry (with the reason)",
     "usage": "a command-line argument that is wrong",
+    "cannot_write": "an output orc cannot write there: a part of its path is a file, the place is read-only, a name is too long",
 }
 
 # pydantic's error types -> orc's codes (anything else is `invalid`).

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, Literal, Sequence
 
 Severity = Literal["error", "warning"]
@@ -110,7 +111,34 @@ def one_of(choices: Iterable[str], limit: int = 12) -> str:
     return f"valid: {shown}{more}"
 
 
+# Control characters (C0 but tab, DEL, C1) and the bidirectional overrides: a value quoted in a message
+# (a dataset reference holding "\x1b[2J") must never drive the terminal or reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_KEEPING_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return {0x0A: "\\n", 0x0D: "\\r"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """`text` with every control character shown escaped (`\\x1b`); with `newlines`, line breaks kept."""
+    return (_CONTROL_KEEPING_NEWLINES if newlines else _CONTROL).sub(_escaped, text)
+
+
+def printable_diagnostic(d: Diagnostic, *, indent: bool = False) -> Diagnostic:
+    """The diagnostic as it may be shown: control characters escaped in every field. A message keeps its
+    line breaks (Olive's errors span lines); with `indent` each later line is indented, so that it cannot
+    pass for a diagnostic of its own."""
+    message = printable(d.message, newlines=True)
+    message = message.replace("\n", "\n    ") if indent else message
+    path = tuple(printable(p) if isinstance(p, str) else p for p in d.path)
+    return replace(d, message=message, file=printable(d.file), path=path, hint=printable(d.hint), code=printable(d.code))
+
+
 def format_text(d: Diagnostic) -> str:
+    d = printable_diagnostic(d, indent=True)
     where = f"{d.file}:{d.line}:{d.column}" if d.line else d.file
     field_ = f" {d.dotted_path}:" if d.path else ""
     hint = f" ({d.hint})" if d.hint else ""
@@ -125,6 +153,7 @@ def format_github(d: Diagnostic) -> str:
     def data(value: str) -> str:
         return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
+    d = printable_diagnostic(d)
     kind = "error" if d.severity == "error" else "warning"
     title = f"{d.dotted_path}: " if d.path else ""
     hint = f" ({d.hint})" if d.hint else ""

@@ -92,13 +92,47 @@ def placeholder(name: str) -> str:
     return f"<masked ${{env:{name}}}>"
 
 
-def mask(text: str, secrets: Mapping[str, str]) -> str:
-    """Replace every secret value (value -> variable name) in `text`, longest first."""
-    for value in sorted(secrets, key=len, reverse=True):
-        escaped = json.dumps(value, ensure_ascii=False)[1:-1]  # as it appears inside JSON strings
-        for form in dict.fromkeys((value, escaped)):
-            text = text.replace(form, placeholder(secrets[value]))
+# A secret is also hidden in the forms messages derive from it: another case (a name hint lower-cases
+# it), other separators ('_' -> '-'), and a prefix long enough to identify it (a truncated quote).
+PREFIX_CHARACTERS = 8  # letters and digits: a prefix this long identifies a secret (redact() shows 3)
+_TAIL = r"[A-Za-z0-9_\-.+/=~%]*"  # the rest of a token, after a prefix
+_SEPARATOR = r"[^A-Za-z0-9\s]?"
+# A hint's example built from a value ("e.g. 'fixed-name'"): shown without the secret it was built from.
+EXAMPLE_WITHOUT_SECRET = "pick a value of your own: this one holds a secret"
+_EXAMPLE_HOLDING = re.compile(r"e\.g\. '[^']*<masked \$\{env:[^}]*\}>[^']*'")
+
+
+def _flexible(text: str) -> str:
+    """A pattern for `text` in any case, each separator replaced by any one (or none)."""
+    return "".join(re.escape(c) if c.isalnum() else _SEPARATOR for c in text)
+
+
+def derived_pattern(value: str) -> re.Pattern[str]:
+    """The value, and the forms derived from it, as one case-insensitive pattern."""
+    forms = [re.escape(form) for form in dict.fromkeys((value, json.dumps(value, ensure_ascii=False)[1:-1]))]
+    alnum = [i for i, c in enumerate(value) if c.isalnum()]
+    if alnum:
+        forms.append(_flexible(value[alnum[0]:alnum[-1] + 1]))
+    if len(alnum) >= PREFIX_CHARACTERS + 4:  # long enough that its prefix is no common word
+        forms.append(_flexible(value[alnum[0]:alnum[PREFIX_CHARACTERS - 1] + 1]) + _TAIL)
+    return re.compile("|".join(f"(?:{form})" for form in forms), re.IGNORECASE)
+
+
+def mask_with(text: str, replacements: Mapping[str, str]) -> str:
+    """Replace every value (value -> what to show instead) and its derived forms in `text`, longest first."""
+    for value in sorted(replacements, key=len, reverse=True):
+        if value:
+            shown = replacements[value].replace("\\", "\\\\")  # a replacement template: backslashes literal
+            text = derived_pattern(value).sub(shown, text)
     return text
+
+
+def mask(text: str, secrets: Mapping[str, str]) -> str:
+    """Replace every secret value (value -> variable name) in `text`, and the forms derived from it."""
+    if not secrets or not text:
+        return text
+    masked = mask_with(text, {value: placeholder(name) for value, name in secrets.items()})
+    return _EXAMPLE_HOLDING.sub(EXAMPLE_WITHOUT_SECRET, masked) if masked != text else masked
 
 
 def holds_secret(text: str, secrets: Mapping[str, str]) -> bool:

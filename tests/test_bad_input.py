@@ -102,18 +102,20 @@ def test_template_syntax_in_values_comes_out_as_literal_text(tmp_path):
     recipe = (
         "name: literal\n"
         "description: \"{{ config.items() }}\"\n"
-        "model: {path: \"some/{{model}}\"}\n"
+        "model: {path: \"./{{model}}\"}\n"
         "datasets:\n"
         f"  d: {{hf: \"org/{{{{x}}}}\", template: {json.dumps(template)}}}\n"
         "steps:\n"
         "  - lora: {dataset: d, r: 8, torch_dtype: float32}\n"
     )
+    (tmp_path / "{{model}}").mkdir()  # a local model folder (a hub id cannot hold braces)
+    (tmp_path / "{{model}}" / "config.json").write_text('{"model_type": "phi3"}')
     result = compile_bytes(tmp_path, recipe.encode())
     assert result.ok, [str(d) for d in result.diagnostics]
     data = result.workflow["data_configs"][0]
     assert data["pre_process_data_config"]["text_template"] == template
     assert data["load_dataset_config"]["data_name"] == "org/{{x}}"
-    assert result.workflow["input_model"]["model_path"] == "some/{{model}}"
+    assert result.workflow["input_model"]["model_path"] == "./{{model}}"
     assert "49" not in result.text  # nothing was evaluated
 
 

@@ -24,3 +24,38 @@ def test_azureml_target_stops_before_running_and_prints_the_az_command(tmp_path)
     assert spec.is_file() and (tmp_path / "models" / "phi3-phrase-classification.workflow.json").is_file()
     assert "code: .." in spec.read_text()  # the folder holding the recipe and its data is uploaded
     assert not (tmp_path / "models" / "phi3-phrase-classification").exists()
+
+
+def _tiny(tmp_path):
+    from .conftest import recipe_copy
+
+    return recipe_copy(tmp_path, "tiny-cpu-lora-int4")
+
+
+def test_a_run_of_an_output_another_run_holds_is_refused_at_once(tmp_path):
+    import pytest
+
+    from orc_olive.run.lock import acquire, lock_path
+
+    pytest.importorskip("olive")
+    recipe = _tiny(tmp_path)
+    output = (tmp_path / "out" / "model").resolve()
+    with acquire(output):
+        before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+        done = subprocess.run([sys.executable, "-m", "orc_olive", "compile-and-run", str(recipe)], capture_output=True, text=True, timeout=300)
+        after = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert done.returncode == 1
+    assert f"orc: {output} is being written by another orc run (pid {os.getpid()}; lock {lock_path(output)})" in done.stderr
+    assert after == before and "Traceback" not in done.stderr
+
+
+def test_dry_run_masks_secrets_in_the_paths_it_prints(tmp_path):
+    recipe = _tiny(tmp_path)
+    recipe.write_text(recipe.read_text().replace("dir: out/model", "dir: out/${env:RUN_TOKEN}"))
+    secret = "tok_Abc123Def456Ghi789"
+    env = {**os.environ, "RUN_TOKEN": secret}
+    done = subprocess.run([sys.executable, "-m", "orc_olive", "compile-and-run", str(recipe), "--dry-run"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "would run (in" in done.stderr and "out/<masked ${env:RUN_TOKEN}>.runs/<run-id>.workflow.json" in done.stderr
+    assert secret not in done.stderr + done.stdout
+    assert not (tmp_path / "out").exists()

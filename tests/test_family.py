@@ -70,7 +70,7 @@ def test_explain_shows_steps_passes_model_forms_devices_and_data(orc_cmd):
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert lines[0] == "recipe:  family-travel-cuda (variant cuda)"
-    assert lines[1] == "sources: examples/family/base.yaml, --set steps.train.r=4, examples/family/travel.yaml"
+    assert lines[1] == "sources: examples/family/base.yaml, --set steps.train.r, examples/family/travel.yaml"
     rows = [line.split() for line in lines[lines.index(next(row for row in lines if row.startswith("step "))) + 2:]]
     assert rows == [
         ["train", "lora", "LoRA", "HF", "HF+adapter", "gpu", "/", "CUDAExecutionProvider", "train"],

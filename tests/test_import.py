@@ -51,7 +51,10 @@ def test_cookbook_config_becomes_a_modern_recipe_with_notes(tmp_path):
 @needs_corpus
 def test_lab_finetune_config_uses_typed_model_target_and_lora_step(tmp_path):
     config = json.loads((LAB / "02_finetune_lora.json").read_text())
-    imported = import_config(config, LAB / "02_finetune_lora.json", LAB / "02_finetune_lora.yaml")
+    # the lab's first command's output (an HF model): 'models/phi/awq' is a local path, checked to exist
+    (tmp_path / "models" / "phi" / "awq").mkdir(parents=True)
+    (tmp_path / "models" / "phi" / "awq" / "config.json").write_text('{"model_type": "phi3"}')
+    imported = import_config(config, tmp_path / "02_finetune_lora.json", tmp_path / "02_finetune_lora.yaml")
     assert imported.ok
     recipe = imported.recipe
     assert recipe["model"] == {"path": "models/phi/awq", "trust_remote_code": True, "load_kwargs": {"attn_implementation": "eager"}}
@@ -65,7 +68,7 @@ def test_modern_config_compiles_back_to_the_same_fields(tmp_path):
         "input_model": {"type": "HfModel", "model_path": "org/model", "task": "text-generation"},
         "systems": {"gpu": {"type": "LocalSystem", "accelerators": [{"device": "gpu", "execution_providers": ["CUDAExecutionProvider"]}]}},
         "data_configs": [{"name": "d", "type": "HuggingfaceContainer", "load_dataset_config": {"data_name": "org/data", "split": "train"}}],
-        "evaluators": {"e": {"metrics": [{"name": "lat", "type": "latency", "sub_types": [{"name": "avg", "priority": 1}], "data_config": "d"}]}},
+        "evaluators": {"e": {"type": "OnnxEvaluator", "metrics": [{"name": "lat", "type": "latency", "sub_types": [{"name": "avg", "priority": 1}], "data_config": "d"}]}},
         "evaluator": "e",
         "search_strategy": {"execution_order": "joint", "sampler": "tpe", "max_samples": 3},
         "passes": {
@@ -76,6 +79,7 @@ def test_modern_config_compiles_back_to_the_same_fields(tmp_path):
         "target": "gpu",
         "packaging_config": [{"type": "Zipfile", "name": "out"}],
         "output_dir": "out",
+        "evaluate_input_model": False,  # Olive would evaluate the HF input model with the ONNX model's evaluator
     }
     imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
     assert imported.ok, imported.errors
@@ -166,7 +170,9 @@ def test_a_recipe_needs_exactly_one_input_model(tmp_path):
 
 def test_cli_import_writes_a_recipe_and_reports_dropped_values(tmp_path):
     config = tmp_path / "old.json"
-    config.write_text(json.dumps({"$schema": "x", "input_model": {"type": "HfModel", "model_path": "org/m"}, "passes": {"c": {"type": "OnnxConversion", "config": {"target_opset": 17}}}}))
+    # (output_dir given: Olive's default '.' becomes an output.dir holding the recipe, which orc refuses to replace)
+    config.write_text(json.dumps({"$schema": "x", "input_model": {"type": "HfModel", "model_path": "org/m"}, "output_dir": "models",
+                                  "passes": {"c": {"type": "OnnxConversion", "config": {"target_opset": 17}}}}))
     out = tmp_path / "r" / "old.yaml"
     proc = subprocess.run([sys.executable, "-m", "orc_olive", "import", str(config), "-o", str(out)], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
@@ -304,3 +310,35 @@ def test_a_separate_host_system_becomes_the_targets_host_device(tmp_path):
     assert imported.recipe["target"] == {"device": "cpu", "provider": "CPUExecutionProvider", "host_device": "gpu"}
     workflow = compile_text(imported.text, tmp_path / "w.yaml")
     assert (workflow["systems"], workflow["host"], workflow["target"]) == (config["systems"], "host_system", "local_system")
+
+
+def test_params_layout_of_the_container_components_is_flattened_and_renamed():
+    config = {"input_model": {"type": "HfModel", "model_path": "m"}, "passes": {"l": {"type": "LoRA"}}, "data_configs": [
+        {"name": "d", "type": "HuggingfaceContainer", "load_dataset_config": {"params": {"data_name": "json", "data_files": "d.json"}},
+         "pre_process_data_config": {"params": {"source_max_len": 2048, "corpus_strategy": "join", "text_cols": ["a"], "text_template": "{a}"}}},
+        {"name": "images", "type": "HuggingfaceContainer", "load_dataset_config": {"type": "image_folder_dataset", "params": {"data_dir": "x"}}},
+    ]}  # fmt: skip
+    modern, notes = modernise(config)
+    first, images = modern["data_configs"]
+    assert first["load_dataset_config"] == {"data_name": "json", "data_files": "d.json"}
+    assert first["pre_process_data_config"] == {"max_seq_len": 2048, "strategy": "join", "text_template": "{a}"}
+    assert images == config["data_configs"][1]  # another component's parameters stay in Olive's layout
+    said = {str(n).split(":")[0] for n in notes}
+    assert {"data_configs[0].pre_process_data_config.params.source_max_len -> data_configs[0].pre_process_data_config.max_seq_len",
+            "data_configs[0].pre_process_data_config.params.text_cols"} <= {s.removeprefix("dropped ") for s in said}  # fmt: skip
+
+
+def test_a_modern_data_config_keeps_text_cols_beside_its_template():
+    # nothing else of it changed: kept as written (RunConfig compares it), the check warns instead
+    data = {"name": "d", "type": "HuggingfaceContainer", "load_dataset_config": {"data_name": "x"},
+            "pre_process_data_config": {"text_cols": ["a"], "text_template": "{a}"}}  # fmt: skip
+    modern, notes = modernise({"input_model": {"type": "HfModel", "model_path": "m"}, "passes": {}, "data_configs": [data]})
+    assert modern["data_configs"] == [data] and notes == []
+
+
+@pytest.mark.parametrize("value, expected", [(True, {"train_sampling_strategy": "group_by_length"}), (False, {})])
+def test_group_by_length_becomes_the_sampling_strategy(value, expected):
+    config = {"input_model": {"type": "HfModel", "model_path": "m"}, "passes": {"l": {"type": "LoRA", "training_args": {"group_by_length": value}}}}
+    modern, notes = modernise(config)
+    assert modern["passes"]["l"]["training_args"] == expected
+    assert len(notes) == 1 and "train_sampling_strategy" in str(notes[0])

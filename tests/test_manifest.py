@@ -1,5 +1,8 @@
 """The fingerprint that decides whether a re-run can be skipped: recipe, data, and output on disk."""
 
+import os
+from pathlib import Path
+
 from orc_olive.build.compile import compile_file
 from orc_olive.run import manifest
 
@@ -43,3 +46,42 @@ def test_up_to_date_needs_a_succeeded_manifest_and_every_output_file(tmp_path):
     assert not manifest.up_to_date(written, current, output)
     (output / "model.onnx").unlink()
     assert not manifest.up_to_date(written, current, output)
+
+
+def test_a_file_corrupted_in_place_at_the_same_size_is_not_up_to_date(tmp_path):
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "model.onnx").write_bytes(b"weights-0123456789")
+    (output / "genai_config.json").write_text("{}")
+    current = {"recipes": {}, "workflow_sha256": "w", "inputs": {}}
+    written = {"status": "succeeded", "fingerprint": current, "output_files": manifest.output_listing(output)}
+    assert written["output_files"]["model.onnx"] == {"bytes": 18, "sha256": manifest.sha256_file(output / "model.onnx")}
+    assert manifest.up_to_date(written, current, output)
+
+    stat = (output / "model.onnx").stat()
+    (output / "model.onnx").write_bytes(b"weights-0123456788")  # one byte flipped, same size
+    os.utime(output / "model.onnx", ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same time
+    assert not manifest.up_to_date(written, current, output)
+
+    (output / "model.onnx").write_bytes(b"weights-0123456789")
+    assert manifest.up_to_date(written, current, output)
+    (output / "stray.txt").write_text("a file the run did not make")
+    assert not manifest.up_to_date(written, current, output)
+
+
+def test_a_manifest_with_sizes_only_never_counts_as_up_to_date(tmp_path):
+    output = tmp_path / "model"
+    output.mkdir()
+    (output / "model.onnx").write_bytes(b"x" * 10)
+    current = {"recipes": {}, "workflow_sha256": "w", "inputs": {}}
+    older = {"status": "succeeded", "fingerprint": current, "output_files": {"model.onnx": 10}}
+    assert not manifest.up_to_date(older, current, output)
+
+
+def test_the_recipe_counts_the_same_however_it_is_named(tmp_path, monkeypatch):
+    recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
+    monkeypatch.chdir(tmp_path)
+    result = compile_file(recipe)
+    by_absolute = manifest.fingerprint([recipe], result.text, result.recipe, result.base_dir)
+    by_relative = manifest.fingerprint([Path(recipe.name)], result.text, result.recipe, result.base_dir)
+    assert by_absolute == by_relative

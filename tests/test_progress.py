@@ -46,3 +46,53 @@ def test_verbose_mode_passes_olive_lines_through():
     text = _show("verbose")
     assert f"  | {RUN_LORA}" in text and f"  | {END_LORA}" in text
     assert "[1/1] lora (LoRA) succeeded" in text
+
+
+SECRET = "hf_s3cr3tTokenValue0123456789abcdefXYZ"
+
+
+def test_secrets_are_masked_and_control_characters_escaped_in_every_line():
+    out = io.StringIO()
+    progress = Progress("verbose", out, lambda: 0.0, secrets={SECRET: "HF_TOKEN"})
+    log = OliveLog(["lora"])
+    progress.begin("tiny", [("lora", "LoRA")])
+    for line in [RUN_LORA, f"OSError: cannot open /data/{SECRET}/train.jsonl", "\x1b[2Jcleared"]:
+        progress.event(log, line, log.feed(line))
+    progress.say(f"would run: olive run --config /out/{SECRET}.json")
+    text = out.getvalue()
+    assert SECRET not in text and SECRET[:12] not in text
+    assert "<masked ${env:HF_TOKEN}>" in text
+    assert "\x1b" not in text and "\\x1b[2Jcleared" in text
+
+
+def test_a_step_still_running_when_the_run_fails_shows_failed():
+    from orc_olive.run.execute import _step_rows
+
+    log = OliveLog(["lora", "merge"])
+    log.feed(RUN_LORA)  # Olive died inside lora: no "Pass run failed" line
+    progress = Progress("normal", io.StringIO(), lambda: 0.0)
+    failed = _step_rows(log, progress, [], RunOutcome(1, "step 'lora' failed: MemoryError"))
+    assert [(r["id"], r["status"]) for r in failed] == [("lora", "failed"), ("merge", "pending")]
+    stopped = _step_rows(log, progress, [], RunOutcome(143, "stopped by SIGTERM", interrupted=True))
+    assert [r["status"] for r in stopped] == ["interrupted", "pending"]
+
+    out = io.StringIO()
+    shown = Progress("normal", out, lambda: 0.0)
+    shown.begin("tiny", [("lora", "LoRA"), ("merge", "MergeAdapterWeights")])
+    shown.summary(failed, RunOutcome(1, "step 'lora' failed: MemoryError"), RunPaths(__import__("pathlib").Path("/out/model")))
+    table = out.getvalue().split("model size\n", 1)[1]
+    assert table.splitlines()[0].split() == ["lora", "LoRA", "failed", "-", "-"] and "running" not in table
+
+
+def test_a_failure_with_a_model_in_place_says_what_was_kept_and_where_this_runs_log_is():
+    from pathlib import Path
+
+    out = io.StringIO()
+    progress = Progress("quiet", out, lambda: 0.0)
+    outcome = RunOutcome(1, "step 'lora' failed: KeyError: 'x'", log=Path("/out/model.runs/r1.olive.log"), kept="the previous model is unchanged")
+    progress.summary([], outcome, RunPaths(Path("/out/model")))
+    assert out.getvalue().splitlines() == [
+        "orc: run failed: step 'lora' failed: KeyError: 'x'",
+        "orc: full Olive log: /out/model.runs/r1.olive.log",
+        "orc: the previous model is unchanged",
+    ]

@@ -7,6 +7,7 @@ source (load + compose) -> recipe (models) -> checks -> render (context, Jinja, 
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -62,7 +63,8 @@ class Result:
 
     @property
     def base_dir(self) -> Path:
-        return Path(self.file).resolve().parent
+        # the folder the recipe is seen in (a symlink's, not its target's): its bases are found from there too
+        return Path(os.path.abspath(self.file)).parent
 
 
 def compile_file(

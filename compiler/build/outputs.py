@@ -10,8 +10,9 @@ from typing import Sequence
 
 from orc_olive.build.compile import Result
 from orc_olive.checks.base import at
-from orc_olive.diagnostics import OrcError
-from orc_olive.files import write_atomic
+from orc_olive.checks.outputs import _inputs as recipe_inputs
+from orc_olive.diagnostics import Diagnostic, OrcError
+from orc_olive.files import write_atomic, writes_through
 from orc_olive.render import azureml_job
 from orc_olive.secrecy import holds_secret, mask
 
@@ -30,14 +31,42 @@ class OutputFile:
 
 def planned_outputs(result: Result, output: Path) -> list[OutputFile]:
     """What compiling to `output` writes: the workflow, and the AzureML job spec beside it for an
-    azureml target. A spec that azure-ai-ml (where installed) rejects is an OrcError."""
+    azureml target. A spec that azure-ai-ml (where installed) rejects, or an output that would replace
+    one of the recipe's inputs, is an OrcError."""
     if not result.ok or result.workflow is None or result.recipe is None:
         raise ValueError("refusing to write a workflow that has errors")
     files = [OutputFile(output, result.text, holds_secret(result.text, result.secrets))]
     if result.recipe.target.system == "azureml":
         spec_path, spec_text = _azureml_spec(result, output)
         files.append(OutputFile(spec_path, spec_text, holds_secret(spec_text, result.secrets)))
+    clashes = [d for file in files if (d := replaces_input(result, file.path)) is not None]
+    if clashes:
+        raise OrcError(clashes)
     return files
+
+
+def input_paths(result: Result) -> dict[Path, str]:
+    """The files and folders the recipe reads (resolved), each with what it is: the recipe, its bases,
+    its data files, its model and adapter folders, the Olive cache (the output guard's list)."""
+    found = {Path(source).resolve(): "a recipe file" for source in result.sources if Path(source).is_file()}
+    if result.recipe is not None and result.document is not None:
+        for what, path in recipe_inputs(result.recipe, result.document, result.base_dir):
+            found[path] = what
+    return found
+
+
+def replaces_input(result: Result, output: Path) -> Diagnostic | None:
+    """A located error when writing `output` would replace one of the recipe's inputs (or a file inside an
+    input folder); None otherwise. A special file (/dev/null, a FIFO) is written through, never replaced."""
+    if writes_through(output):
+        return None
+    target = output.resolve()
+    for path, what in input_paths(result).items():
+        if target == path or (path.is_dir() and path in target.parents and target.exists()):
+            inside = "" if target == path else f" (a file in {path})"
+            return Diagnostic(f"writing {output} would replace {what}, {path}{inside}", str(output),
+                              hint="write the output to another file: orc never replaces an input", code="usage")
+    return None
 
 
 def write_outputs(files: Sequence[OutputFile]) -> list[Path]:

@@ -12,13 +12,19 @@ from pydantic import ValidationError
 
 from orc_olive.checks.base import Check
 from orc_olive.checks.data import DATA_CHECKS, dataset_columns, local_files
+from orc_olive.checks.evaluation import EVALUATION_CHECKS
+from orc_olive.checks.model_source import model_path
+from orc_olive.checks.olive_data import OLIVE_DATA_CHECKS
+from orc_olive.checks.outputs import output_guard
 from orc_olive.checks.passes import PIPELINE_CHECKS
 from orc_olive.checks.references import azureml_target, dataset_names, dataset_references, raw_dataset_references, target_provider, unique_ids
+from orc_olive.checks.search_values import SEARCH_CHECKS
+from orc_olive.checks.values import VALUE_CHECKS, non_finite_numbers
 from orc_olive.diagnostics import Diagnostic
 from orc_olive.recipe.models import Dataset, ModelSpec, Recipe
 from orc_olive.source.loader import Document
 
-CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_provider, azureml_target, *PIPELINE_CHECKS, *DATA_CHECKS]
+CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_provider, azureml_target, model_path, *PIPELINE_CHECKS, *SEARCH_CHECKS, *DATA_CHECKS, *OLIVE_DATA_CHECKS, *EVALUATION_CHECKS, output_guard, *VALUE_CHECKS]
 
 
 def run_checks(recipe: Recipe, doc: Document, base: Path) -> list[Diagnostic]:
@@ -34,7 +40,7 @@ def raw_file_checks(doc: Document, base: Path) -> Iterator[Diagnostic]:
     valid = {name: part for name, part in ((n, _valid(Dataset, v)) for n, v in datasets.items()) if part is not None}
     # Only the fields the file checks read: model_construct skips validation, and the other required fields.
     partial = Recipe.model_construct(datasets=valid, model=_valid(ModelSpec, data.get("model")))  # type: ignore[call-arg]
-    for check in (local_files, dataset_columns):
+    for check in (local_files, model_path, dataset_columns):
         yield from check(partial, doc, base)
 
 
@@ -48,4 +54,5 @@ def _valid(model: type[Dataset] | type[ModelSpec], value: object) -> Any:
 def invalid_recipe_checks(doc: Document, base: Path) -> Iterator[Diagnostic]:
     """What can still be checked in a recipe whose models did not validate."""
     yield from raw_dataset_references(doc)
+    yield from non_finite_numbers(doc)
     yield from raw_file_checks(doc, base)

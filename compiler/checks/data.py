@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Any, Iterator
 
 from orc_olive import catalog
 from orc_olive.checks.base import at, steps
@@ -43,12 +43,10 @@ def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnosti
                 what = "no data file matches" if is_pattern(file) else "data file not found:"
                 hint = _missing_hint(base, file, folder=False)
                 yield at(doc, path, f"{what} {file}", hint, "missing_file")
-    for field in ("path", "adapter_path") if recipe.model else ():  # an Olive model config under `olive:`: Olive resolves it
-        value = getattr(recipe.model, field)
-        # A hub id ('org/name') is not a folder; a path that starts with '.' or '/' or exists is meant to be one.
-        if value and (value.startswith((".", "/")) or field == "adapter_path" or (base / value).exists()) and not (base / value).is_dir():
-            hint = _missing_hint(base, value, folder=True)
-            yield at(doc, ("model", field), f"model folder not found: {value}", hint, "missing_file")
+    # model.path (a hub id, a folder or an AzureML model) is checked by checks/model_source.py
+    value = recipe.model.adapter_path if recipe.model else None  # an Olive model config under `olive:`: Olive resolves it
+    if value and not (base / value).is_dir():
+        yield at(doc, ("model", "adapter_path"), f"model folder not found: {value}", _missing_hint(base, value, folder=True), "missing_file")
 
 
 def system_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
@@ -142,4 +140,39 @@ def short_training(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
             )
 
 
-DATA_CHECKS = [local_files, system_files, dataset_columns, short_training]
+# Olive's AzureML resources that 0.13 removed (olive/resource_path.py keeps only azureml_registry_model).
+CLOUD_DATA = {"azureml_datastore": "datastore", "azureml_job_output": "job output", "azureml_model": "workspace model"}
+
+
+def cloud_data(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
+    """Data in an AzureML datastore (`{type: azureml_datastore, ...}` in a dataset or an `olive:` data config)
+    runs only inside an AzureML job: Olive 0.13 has no such resource and takes the mapping for a file name."""
+    if recipe.target.system == "azureml":
+        return
+    data = doc.data if isinstance(doc.data, dict) else {}
+    datasets, olive = data.get("datasets"), data.get("olive")
+    configs = olive.get("data_configs") if isinstance(olive, dict) else None
+    roots: list[tuple[Path_, Any]] = [(("datasets",), datasets), (("olive", "data_configs"), configs)]
+    for path, value in (found for root in roots for found in _cloud_resources(*root)):
+        kind = CLOUD_DATA.get(str(value.get("type")).lower()) if isinstance(value, dict) else None
+        what = f"an AzureML {kind} ('{value['type']}')" if isinstance(value, dict) else f"an AzureML address ('{value}')"
+        yield at(doc, path, f"the data is {what}: Olive 0.13 has no resource for it, so `olive run` on a {recipe.target.system} target"
+                 " fails to find the data", "run it as an AzureML job (`target: {system: azureml, azureml: {...}}`), or download the data"
+                 " and give its local files", "unsupported")
+
+
+def _cloud_resources(path: Path_, value: Any) -> Iterator[tuple[Path_, Any]]:
+    if isinstance(value, dict):
+        if str(value.get("type", "")).lower() in CLOUD_DATA:
+            yield path, value
+            return
+        for key, item in value.items():
+            yield from _cloud_resources(path + (key,), item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _cloud_resources(path + (i,), item)
+    elif isinstance(value, str) and value.startswith("azureml://") and path[:2] == ("olive", "data_configs"):
+        yield path, value
+
+
+DATA_CHECKS = [local_files, system_files, dataset_columns, short_training, cloud_data]

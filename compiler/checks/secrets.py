@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from orc_olive.diagnostics import Diagnostic, Path_
-from orc_olive.secrecy import redact, secret_problem
+from orc_olive.secrecy import EXAMPLE_WITHOUT_SECRET, KNOWN_TOKENS, mask_with, redact, secret_problem
 from orc_olive.source.loader import Document
 
 
@@ -26,9 +26,12 @@ class LiteralSecret:
 
 
 def _walk(data: Any, path: Path_) -> Iterator[tuple[Path_, str, str]]:
-    """(path, key it sits under, string value) for every string in the document."""
+    """(path, key it sits under, string value) for every string in the document, and every key that
+    is a known token (a token used as a name is as public as one used as a value)."""
     if isinstance(data, dict):
         for key, value in data.items():
+            if isinstance(key, str) and any(pattern.search(key) for _, pattern, _ in KNOWN_TOKENS):
+                yield path + (key,), "", key
             if isinstance(value, str):
                 yield path + (key,), str(key), value
             else:
@@ -65,17 +68,22 @@ def secret_diagnostics(doc: Document, secrets: list[LiteralSecret]) -> Iterator[
 
 
 def scrub(diagnostics: list[Diagnostic], secrets: list[LiteralSecret]) -> list[Diagnostic]:
-    """The diagnostics with every literal secret replaced by its redacted form (a type error, for one,
-    would otherwise quote the value it rejects)."""
-    values = sorted({s.value for s in secrets}, key=len, reverse=True)
-    if not values:
+    """The diagnostics with every literal secret, and every form derived from it (another case, other
+    separators, a prefix), replaced by its redacted form: in messages, hints and field paths (a type error,
+    for one, would otherwise quote the value it rejects). A hint's example built from a secret is dropped."""
+    shown = {s.value: redact(s.value.strip()) for s in secrets}
+    if not shown:
         return diagnostics
-    # From its first characters to the end of the word: a truncated quote is caught too.
-    patterns = [(re.compile(re.escape(value[:8]) + r"[^\s'\"]*"), redact(value)) for value in values]
+
+    def example(match: re.Match[str]) -> str:
+        return EXAMPLE_WITHOUT_SECRET if mask_with(match.group(0), shown) != match.group(0) else match.group(0)
+
     out = []
     for d in diagnostics:
-        message, hint = d.message, d.hint
-        for pattern, redacted in patterns:
-            message, hint = pattern.sub(redacted, message), pattern.sub(redacted, hint)
-        out.append(replace(d, message=message, hint=hint))
+        hint = mask_with(_EXAMPLE.sub(example, d.hint), shown)
+        path = tuple(mask_with(part, shown) if isinstance(part, str) else part for part in d.path)
+        out.append(replace(d, message=mask_with(d.message, shown), hint=hint, path=path))
     return out
+
+
+_EXAMPLE = re.compile(r"e\.g\. '[^']*'")

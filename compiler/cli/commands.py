@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from orc_olive.cli import guards
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_USAGE
 
 # A recipe (or a base it extends) has one of these keys at the top level; a CI workflow or another
@@ -54,6 +55,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from orc_olive.build.compile import compile_variants
     from orc_olive.output.formats import render, summary
 
+    if args.olive and (code := guards.needs_extra("validate", "--olive (parsing with Olive's RunConfig)", guards.OLIVE)) is not None:
+        return code
     skipped: list[Path] = []
     files = _expand(args.paths, skipped)
     if not files:
@@ -70,8 +73,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.format == "text":
         print(summary(len(files), len(errors), len(diagnostics) - len(errors)), file=sys.stderr)
         if skipped:
-            print(f"skipped {len(skipped)} YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): "
-                  + ", ".join(map(str, skipped)), file=sys.stderr)
+            guards.say(f"skipped {len(skipped)} YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): "
+                       + ", ".join(map(str, skipped)))
     return EXIT_ERRORS if errors else EXIT_OK
 
 
@@ -80,6 +83,13 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from orc_olive.build.outputs import planned_outputs, write_outputs
     from orc_olive.output.formats import render
 
+    if args.olive and (code := guards.needs_extra("compile", "--olive (parsing with Olive's RunConfig)", guards.OLIVE)) is not None:
+        return code
+    output = Path(args.output) if args.output is not None else None
+    # the output's place is checked before any work: -o FOLDER (existing, or with --all-variants) is a folder to write in
+    in_folder = output is not None and (output.is_dir() or (args.all_variants and output.suffix != ".json"))
+    if output is not None and (code := guards.cannot_write("compile", output, folder=in_folder)) is not None:
+        return code
     results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
     diagnostics = _problems(results)
     if diagnostics:
@@ -93,13 +103,19 @@ def cmd_compile(args: argparse.Namespace) -> int:
         sys.stdout.write(results[0].masked_text)
         return EXIT_OK
     # every file is planned (and checked) before any is written
-    planned = [planned_outputs(result, variant_output(Path(args.output), result) if len(results) > 1 else Path(args.output)) for result in results]
+    planned = [planned_outputs(result, _output_file(Path(args.output), result, len(results) > 1, in_folder)) for result in results]
     for result, files in zip(results, planned):
         for path in write_outputs(files):
-            print(f"wrote {path}", file=sys.stderr)
+            guards.say(f"wrote {path}")
         if args.print:
             sys.stdout.write(result.masked_text)
     return EXIT_OK
+
+
+def _output_file(output: Path, result, variants: bool, in_folder: bool) -> Path:
+    if variants:
+        return variant_output(output, result)
+    return output / f"{result.workflow['workflow_id']}.json" if in_folder else output
 
 
 def variant_output(output: Path, result) -> Path:
@@ -122,6 +138,12 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     assert result.recipe is not None and result.document is not None
     if result.recipe.target.system == "azureml":
         return _run_on_azureml(result, args)
+    # before the run: Olive is installed, and the output folder's place can be written
+    output = (result.base_dir / result.recipe.output.dir).resolve()
+    if (code := guards.run_output_problem("compile-and-run", output)) is not None:
+        return code
+    if not args.dry_run and (code := guards.needs_extra("compile-and-run", "running the workflow", guards.OLIVE, EXIT_NOT_RUN)) is not None:
+        return code
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
     recipe_files = sorted(Path(p) for p in result.sources if Path(p).is_file())
     outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
@@ -189,7 +211,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.rev is not None:
         problem = diff.rev_problem(args.old, args.rev)
         if problem:
-            print(f"orc diff: {problem}", file=sys.stderr)
+            guards.say(f"orc diff: {problem}")
             return EXIT_USAGE
         old = compile_file(args.old, sets=args.set, variant=old_variant, reader=diff.git_reader(args.rev))
         new_file, names = args.old, [f"{args.old}@{args.rev}", args.old]
@@ -215,13 +237,20 @@ def cmd_new(args: argparse.Namespace) -> int:
     from orc_olive.output.scaffold import new_recipe
 
     path = new_recipe(args.template, args.name, Path(args.dir), force=args.force)
-    print(f"wrote {path}", file=sys.stderr)
+    guards.say(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_try(args: argparse.Namespace) -> int:
-    from orc_olive.run.try_model import generate
+    from orc_olive.run.try_model import argument_problems, generate
 
+    problems = argument_problems(args.prompt, args.max_tokens)
+    if problems:
+        for problem in problems:
+            guards.say(f"orc try: {problem}")
+        return EXIT_USAGE
+    if (code := guards.needs_extra("try", "generating text", guards.GENAI)) is not None:
+        return code
     return generate(Path(args.model), args.prompt, adapter=args.adapter, max_tokens=args.max_tokens, raw=args.raw)
 
 
@@ -229,17 +258,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from orc_olive.output.schema import PROJECT_SCHEMA_FILE, recipe_schema_text, write_recipe_schema
 
     # into the current project (or -o), never into orc's own installed files
-    target = Path(args.output) if args.output else Path.cwd() / PROJECT_SCHEMA_FILE
-    if target.is_dir():
-        target = target / PROJECT_SCHEMA_FILE.name
+    target = guards.output_inside(Path(args.output) if args.output else Path.cwd() / PROJECT_SCHEMA_FILE, PROJECT_SCHEMA_FILE.name)
+    if not args.check and (code := guards.cannot_write("schema", target)) is not None:
+        return code
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != recipe_schema_text():
-            print(f"{target} is out of date: run `orc schema`", file=sys.stderr)
+            guards.say(f"{target} is out of date: run `orc schema`")
             return EXIT_ERRORS
-        print(f"{target} is up to date", file=sys.stderr)
+        guards.say(f"{target} is up to date")
         return EXIT_OK
-    print(f"wrote {write_recipe_schema(target)}", file=sys.stderr)
+    guards.say(f"wrote {write_recipe_schema(target)}")
     return EXIT_OK
 
 
@@ -261,14 +290,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     from orc_olive.output.formats import render
 
     source = Path(args.config)
-    output = Path(args.output) if args.output else None
+    output = guards.output_inside(Path(args.output), source.stem + ".yaml") if args.output else None
     if output is not None and output.resolve() == source.resolve():
-        print(f"orc import: {output} is the config itself: write the recipe to another file", file=sys.stderr)
+        guards.say(f"orc import: {output} is the config itself: write the recipe to another file")
         return EXIT_USAGE
+    if output is not None and (code := guards.cannot_write("import", output)) is not None:
+        return code
     imported = import_file(source, output or Path.cwd() / (source.stem + ".yaml"))  # an unreadable config: OrcError
     changed = [n for n in imported.notes if n.kind != "dropped"]
     if changed and args.format == "text":
-        print(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)", file=sys.stderr)
+        guards.say(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)")
     # what the recipe does not carry, as warnings; then the errors that stop it
     found = [Diagnostic(note.report(), str(source), severity="warning", code="import_dropped") for note in imported.notes if note.kind == "dropped"]
     found += [Diagnostic(f"not carried: {text}", str(source), severity="warning", code="import_dropped")
@@ -278,17 +309,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(render(found, args.format), file=sys.stderr)
     if not imported.ok:
         if args.format == "text":
-            print(f"orc import: {source}: no recipe written, it would not be valid", file=sys.stderr)
+            guards.say(f"orc import: {source}: no recipe written, it would not be valid")
         return EXIT_ERRORS
     if output is None:
         sys.stdout.write(imported.text)
     else:
         write_atomic(output, imported.text)
-        print(f"wrote {output}", file=sys.stderr)
+        guards.say(f"wrote {output}")
     return EXIT_OK
 
 
 def _import_check(folder: Path) -> int:
+    if (code := guards.needs_extra("import --check", "comparing through Olive's RunConfig", guards.OLIVE)) is not None:
+        return code
+    from orc_olive.diagnostics import printable
     from orc_olive.importer.check import check_config, check_folder, summary, table
 
     if folder.is_file():
@@ -296,12 +330,12 @@ def _import_check(folder: Path) -> int:
     elif folder.is_dir():
         rows = check_folder(folder)
     else:
-        print(f"orc import --check: {folder} is neither a config nor a folder", file=sys.stderr)
+        guards.say(f"orc import --check: {folder} is neither a config nor a folder")
         return EXIT_USAGE
     if not rows:
-        print(f"orc import --check: no Olive workflow configs under {folder}", file=sys.stderr)
+        guards.say(f"orc import --check: no Olive workflow configs under {folder}")
         return EXIT_USAGE
-    print(table(rows))
+    print(printable(table(rows), newlines=True))  # config names are shown escaped
     print(summary(rows))
     return EXIT_OK if all(r.round_trips for r in rows) else EXIT_ERRORS
 

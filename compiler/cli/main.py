@@ -1,13 +1,15 @@
 """The `orc` command line: arguments -> a command in commands.py -> an exit code (exit_codes.py).
 
-Every error a user or the machine can cause is reported here, once, as diagnostics; anything else is
-a bug in orc, said in one line.
+Every error a user or the machine can cause is reported here, once: as diagnostics, or as one line for
+an OS error (a full disk, a read-only place: exit 1) and a missing extra (which `pip install` to run);
+anything else is a bug in orc, said in one line (exit 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from typing import Callable, Sequence, cast
 
@@ -26,7 +28,8 @@ from orc_olive.cli.commands import (
     cmd_validate,
 )
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from orc_olive.diagnostics import OrcError
+from orc_olive.diagnostics import OrcError, printable
+from orc_olive.files import os_error_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("compile", cmd_compile, "Compile a recipe into an Olive workflow JSON.")
     p.add_argument("recipe")
-    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout, secrets masked)")
+    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout, secrets masked); an existing folder: "
+                   "WORKFLOW-NAME.json inside it; a device or FIFO (/dev/stdout) is written through; the recipe or an input is never replaced")
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
     p.add_argument("--print", action="store_true", help="with -o, also print the workflow (secrets masked)")
     composing(p, "the variant to compile")
@@ -89,11 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="the output folder of a run (holds genai_config.json)")
     p.add_argument("--prompt", required=True, help="what to ask")
     p.add_argument("--adapter", help="the adapter to activate: a name (file stem) or an .onnx_adapter path")
-    p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64)")
+    p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64; 1 to the model's context length)")
     p.add_argument("--raw", action="store_true", help="send the prompt as is, without the chat template")
 
     p = command("schema", cmd_schema, "Write the recipe JSON Schema for editors, into ./schemas/recipe.schema.json of the current project.")
-    p.add_argument("-o", "--output", help="where to write it instead (a file, or a folder to write recipe.schema.json in)")
+    p.add_argument("-o", "--output", help="where to write it instead (a file, or an existing folder to write recipe.schema.json in)")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
 
     p = command("codes", cmd_codes, "List every diagnostic code orc reports, with what it means.")
@@ -101,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
     p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: it, or a folder of them)")
-    p.add_argument("-o", "--output", help="the recipe to write (default: print it); its paths are relative to its folder (printed: to the current folder)")
+    p.add_argument("-o", "--output", help="the recipe to write (default: print it); an existing folder: CONFIG-NAME.yaml inside it; "
+                   "its paths are relative to its folder (printed: to the current folder)")
     p.add_argument("--check", action="store_true", help="import the config (or every config in the folder), compile it back and compare both through Olive's RunConfig; write nothing")
     p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems (on stderr: stdout holds the recipe)")
 
@@ -120,10 +125,39 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+# The packages only an extra installs, by top-level module: a core install lacks them.
+EXTRAS = {"olive": "run", "torch": "run", "transformers": "run", "onnxruntime": "run", "onnxruntime_genai": "run",
+          "peft": "run", "datasets": "run", "azure": "azureml"}
+
+
+def install_line(module: str) -> str:
+    return f"pip install 'orc-olive[{EXTRAS.get(module.split('.')[0], 'run')}]'"
+
+
+def _say(text: str) -> None:
+    try:
+        print(printable(text, newlines=True), file=sys.stderr)
+    except OSError:
+        pass  # stderr itself is gone: the exit code says it
+
+
+def _drop_stdout() -> None:
+    """Standard output failed (a full disk, a closed pipe): send what is left in its buffer nowhere, so
+    that Python's flush at exit does not fail a second time with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # opened and written through, never replaced
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    name = f"orc {args.command}"
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a full disk under stdout is found here, not at exit
+        return code
     except OrcError as exc:
         from orc_olive.output.formats import Format, render
 
@@ -134,12 +168,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _drop_stdout()
         return EXIT_OK
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in EXTRAS:
+            return _internal(exc)
+        _say(f"{name}: needs {exc.name}, which this install lacks (a core install has no Olive, torch or onnxruntime-genai): {install_line(exc.name or '')}")
+        return EXIT_ERRORS
+    except OSError as exc:  # the machine's: a full disk, a read-only place, a file where a folder should be
+        if exc.filename is None and not isinstance(exc, shutil.Error):  # standard output itself failed
+            _drop_stdout()
+            _say(f"{name}: cannot write the output: {os_error_line(exc)}")
+        else:
+            _say(f"{name}: {os_error_line(exc)}")
+        return EXIT_ERRORS
     except Exception as exc:  # noqa: BLE001 - a bug in orc: say so in one line, never a traceback
-        print(f"orc: internal error: {type(exc).__name__}: {exc} (please report this; set ORC_DEBUG=1 for details)", file=sys.stderr)
-        if os.environ.get("ORC_DEBUG"):
-            raise
-        return EXIT_INTERNAL
+        return _internal(exc)
+
+
+def _internal(exc: Exception) -> int:
+    _say(f"orc: internal error: {type(exc).__name__}: {exc} (please report this; set ORC_DEBUG=1 for details)")
+    if os.environ.get("ORC_DEBUG"):
+        raise exc
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

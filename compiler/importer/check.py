@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from orc_olive.diagnostics import OrcError
+from orc_olive.diagnostics import OrcError, dotted
 from orc_olive.importer.convert import import_config, read_config
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
@@ -79,11 +79,32 @@ def check_config(path: Path, root: Path, config: dict | None = None) -> Row:
         row.error = f"Olive rejects the compiled workflow: {result.error[:200]}"
         return row
     if row.accepted:
-        row.differences = differences(original.data, result.data)
+        # orc's fixes are not changes of what the workflow does: the evaluator type Olive 0.13 needs, and an
+        # output folder of its own where the config writes into the folder Olive runs in (the output guard)
+        row.differences = [d for d in differences(original.data, result.data)
+                           if not _added_type(d, original.data, result.data) and not (imported.output_dir and d == "engine.output_dir")]  # fmt: skip
         row.round_trips = not row.differences
     else:
         row.round_trips = True
     return row
+
+
+def _added_type(difference: str, original: dict, compiled: dict) -> bool:
+    """The evaluator type orc writes where the config gave none (Olive 0.13 fails at start-up without one):
+    a fix, not a change of what the workflow does. RunConfig holds the evaluator under `evaluators` and,
+    resolved, as the engine's `evaluator`."""
+    places = [("engine", "evaluator")] + [("evaluators", name) for name in (original.get("evaluators") or {})]
+    for place in places:
+        if difference == dotted(place + ("type",)):
+            before, after = _get(original, place), _get(compiled, place)
+            return isinstance(before, dict) and isinstance(after, dict) and before.get("type") is None and bool(after.get("type"))
+    return False
+
+
+def _get(data: dict, place: tuple) -> object:
+    for key in place:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def unknown_passes(config: dict, modern: dict | None = None) -> list[str]:
@@ -103,7 +124,7 @@ def table(rows: Iterable[Row]) -> str:
     head = ("config", "imported", "round-trips", "differences", "unsupported")
     body = [
         (r.config, "yes" if r.imported else "no", r.verdict, _first(r.differences, 4) or r.error,
-         _first(r.unsupported_paths, 3))
+         _first(sorted(r.unsupported_paths, key=lambda p: not p.startswith("passes.")), 3))  # what changes a run first
         for r in rows
     ]  # fmt: skip
     widths = [max([len(h)] + [len(b[i]) for b in body]) for i, h in enumerate(head)]

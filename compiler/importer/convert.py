@@ -9,7 +9,6 @@ compiles its own recipe and moves whatever came out different, or did not pass o
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from typing import Any
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_
 from orc_olive.importer import legacy, yaml_emit
-from orc_olive.importer.typed import same, same_config, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target, without_empty
+from orc_olive.importer.config_file import data_problem, read_config  # noqa: F401  (read_config: part of this module's interface)
+from orc_olive.importer.typed import added_evaluator_types, same_config, same_data, same_evaluators, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target
 from orc_olive.recipe.olive_block import SYSTEM_FIELDS
 from orc_olive.source.loader import load_text
 
@@ -56,36 +56,11 @@ class Imported:
     errors: list[Diagnostic] = field(default_factory=list)  # the recipe does not compile (a bug, or an unsupported config)
     text: str = ""
     workflow: dict[str, Any] | None = None  # what `text` compiles to, once the import settled
+    output_dir: str = ""  # the output folder orc chose, where the config writes into the folder Olive runs in
 
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def read_config(path: Path) -> dict[str, Any]:
-    """An Olive workflow config from JSON or YAML; an OrcError located in the file otherwise."""
-    import yaml
-
-    def fail(message: str, line: int = 0, column: int = 0, code: str = "import") -> OrcError:
-        return OrcError([Diagnostic(message, str(path), line, column, code=code)])
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise fail(f"file is not valid UTF-8 (byte offset {exc.start})", code="encoding") from None
-    except OSError as exc:
-        raise fail(f"cannot read file: {exc.strerror or exc}", code="io") from None
-    try:
-        # read as Olive reads it (yaml.safe_load, YAML 1.1 scalars), so the recipe means what the config meant
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise fail(f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise fail(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
-    if not isinstance(data, dict) or "passes" not in data or "input_model" not in data:  # the rest: shape_problems
-        raise fail("not an Olive workflow config (it needs `input_model` and `passes`)", 1, 1)
-    return data
 
 
 def import_file(path: Path, output: Path | None = None) -> Imported:
@@ -113,6 +88,9 @@ def shape_problems(config: dict[str, Any]) -> list[str]:
 
 
 def import_config(config: dict[str, Any], source: Path, output: Path) -> Imported:
+    bad_data = data_problem(config)  # read_config has refused these already, located; data given as it is may hold them
+    if bad_data is not None:
+        return Imported(str(source), errors=[Diagnostic(f"cannot import: {bad_data[0]}", str(source), 1, 1, bad_data[1], code="import")])
     problems = shape_problems(config)
     if problems:
         why = "; ".join(problems)
@@ -143,6 +121,7 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
     else:
         result.errors = [Diagnostic("the imported recipe did not settle (please report this)", recipe_file, 1, 1, code="import")]
     result.recipe = builder.recipe()
+    result.output_dir = builder.chosen_output
     result.text = builder.text(source, moved)
     result.unsupported += [str(n) for n in notes if n.kind == legacy.DROPPED]
     return result
@@ -162,6 +141,12 @@ def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnost
 def _slug(stem: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return slug if slug and slug[0].isalnum() else f"imported-{slug}".rstrip("-")
+
+
+def _in_place(output_dir: Any) -> bool:
+    """The config writes its output into the folder Olive runs in (no output_dir, or '.'): the folder that
+    holds the recipe, which orc's output guard refuses (a run replaces the whole output folder)."""
+    return output_dir is None or (isinstance(output_dir, str) and os.path.normpath(output_dir.strip() or ".") == ".")
 
 
 def _rebase(data: Any, moved: str, source_dir: Path, key: str = "") -> Any:
@@ -194,7 +179,10 @@ class _Builder:
         self.engine: dict[str, Any] = {}
         self.olive: dict[str, Any] = {}
         self.olive_data: list[dict[str, Any]] = []
+        self.loose_data: set[str] = set()  # datasets rewritten from an older layout: compared as Olive reads them
         self.reasons: dict[Path_, str] = {}  # why a part is not typed, by its place in the config
+        self.added_types: dict[str, str] = {}  # evaluators given without a type: the type orc writes
+        self.chosen_output = ""  # the output folder orc chose, where the config writes into the folder it runs in
 
     # -- first guess: every part typed where it looks typeable ------------------------------------------
     def build(self) -> None:
@@ -202,8 +190,11 @@ class _Builder:
         self.model = typed_model(config.get("input_model"))
         if self.model is None:
             self.olive["input_model"] = config.get("input_model")
-        for data_config in config.get("data_configs") or []:
-            dataset = typed_dataset(data_config)
+        rewritten = {n.path[1] for n in self.result.notes if n.path[:1] == ("data_configs",) and len(n.path) > 1}  # older layouts
+        for index, data_config in enumerate(config.get("data_configs") or []):
+            dataset = typed_dataset(data_config, loose=index in rewritten)
+            if dataset is not None and index in rewritten:
+                self.loose_data.add(data_config["name"])
             if dataset is not None:
                 self.datasets[data_config["name"]] = dataset
             else:
@@ -233,7 +224,7 @@ class _Builder:
         self._carry(*SYSTEM_FIELDS)
 
     def _untype_evaluate(self) -> None:
-        self.evaluate = None
+        self.evaluate, self.added_types = None, {}
         self._carry(*EVALUATOR_FIELDS)
 
     def _untype_model(self) -> None:
@@ -241,7 +232,13 @@ class _Builder:
 
     def _engine(self) -> None:
         config = self.config
+        if _in_place(config.get("output_dir")):
+            # Olive writes into the folder it runs in; a run replaces orc's output folder, so it is one of its own
+            self.chosen_output = f"{self.name}-output"
+            self.output["dir"] = self.chosen_output
         for key, section, name in (("output_dir", "output", "dir"), ("cache_dir", "output", "cache")):
+            if key == "output_dir" and self.chosen_output:
+                continue
             value = config.get(key, OLIVE_DEFAULTS[key])
             if isinstance(value, str):
                 getattr(self, section)[name] = value
@@ -266,6 +263,8 @@ class _Builder:
         for error in errors:
             path = error.path
             if path[:1] == ("steps",) and len(path) > 1 and isinstance(path[1], int):
+                if "pass" in self.steps[path[1]] and error.code == "order":
+                    continue  # a plain pass that cannot take the model it gets: no other form of it, or of the target, can
                 if "pass" in self.steps[path[1]] and self.target is not None:
                     # already a plain pass: what a check objects to may be the typed target (AWQ on a CPU target)
                     self._untype_target()
@@ -314,14 +313,18 @@ class _Builder:
         compiled_data = {d.get("name"): d for d in compiled.get("data_configs") or []}
         for name in list(self.datasets):
             original = next(d for d in config.get("data_configs") or [] if d.get("name") == name)
-            if not same(compiled_data.get(name), without_empty(original)):
+            if not same_data(compiled_data.get(name), original, loose=name in self.loose_data):
                 self._demote_dataset(name)
                 changed = True
         if self.model is not None and not same_config(compiled.get("input_model"), config.get("input_model")):
             self._untype_model()
             changed = True
         for key in sorted(set(compiled) | set(config)):
-            if key in ("passes", "data_configs", "input_model") or key in self.olive:
+            if key in ("passes", "data_configs", "input_model") or key in self.olive or (key == "output_dir" and self.chosen_output):
+                continue
+            if key == "evaluators" and self.evaluate is not None and same_evaluators(compiled.get(key), config.get(key)):
+                # the same, but for the evaluator type orc writes where the config gave none
+                self.added_types = added_evaluator_types(compiled.get(key), config.get(key))
                 continue
             if compiled.get(key, OLIVE_DEFAULTS.get(key)) != config.get(key, OLIVE_DEFAULTS.get(key)):
                 if key in SYSTEM_FIELDS:
@@ -364,4 +367,12 @@ class _Builder:
         recipe = self.recipe()
         comments = comments_for(recipe, self.step_names, self.result, self.reasons)
         header = header_for(source, moved, self.result) + comments.pop((), [])
+        if self.chosen_output:
+            comments.setdefault(("output", "dir"), []).append(
+                f"the config {'names no output_dir' if self.config.get('output_dir') is None else 'writes into the folder Olive runs in'}"
+                " (Olive's default: that folder); a run replaces the output folder, so the model goes into a folder of its own")
+        if self.evaluate is not None and self.added_types:
+            name, kind = next(iter(self.added_types.items()))
+            comments.setdefault(("evaluate",), []).append(
+                f"the config's evaluator '{name}' has no type, on which Olive 0.13 fails at start-up: orc writes {kind} (the final model's form)")
         return yaml_emit.dump(recipe, comments, header)

@@ -44,7 +44,7 @@ PASS_RENAMES = {"OrtPerfTuning": "OrtSessionParamsTuning"}
 ADAPTER_PASSES = {"lora", "qlora", "loftq", "dora", "loha", "lokr"}
 ADAPTER_RENAMES = {"lora_r": "r", "lora_alpha": "alpha"}
 ADAPTER_DROPPED = {
-    "eval_dataset_size": "Olive 0.13 no longer splits the training data: give an eval_data_config instead",
+    "eval_dataset_size": "Olive 0.13 no longer splits the training data: declare `holdout: <fraction>` on the step's dataset, or give an eval dataset",
     "double_quant": "only QLoRA quantizes its base model (there it is still `double_quant`)",
 }
 TRAINING_RENAMES = {"evaluation_strategy": "eval_strategy", "no_cuda": "use_cpu"}
@@ -57,6 +57,9 @@ COMPONENTS = {
     "post_process_data": "post_process_data_config",
     "dataloader": "dataloader_config",
 }
+# The HuggingfaceContainer's components when a data config names none (for a text-generation model).
+DEFAULT_COMPONENTS = {"load_dataset_config": "huggingface_dataset", "pre_process_data_config": "text_generation_huggingface_pre_process",
+                      "post_process_data_config": "text_generation_post_process", "dataloader_config": "default_dataloader"}  # fmt: skip
 PRE_PROCESS_RENAMES = {"corpus_strategy": "strategy", "source_max_len": "max_seq_len"}
 PRE_PROCESS_DROPPED = {"dataset_type": "Olive 0.13's text-generation pre-processing always reads a corpus"}
 
@@ -274,6 +277,7 @@ def _input_model(model: dict[str, Any], notes: _Notes) -> dict[str, Any]:
 
 
 def _data_config(data: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, Any]:
+    before = len(notes)
     params = data.pop("params_config", None)
     components = data.pop("components", None)
     if isinstance(components, dict):
@@ -295,10 +299,12 @@ def _data_config(data: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, 
             moved.setdefault(new, []).append(key)
         for new, keys in moved.items():  # one note per component, naming the fields it took
             notes.renamed(path + ("params_config",), path + (new,), f"{', '.join(keys)}: params_config was split into one config per data component", MOVED)
+    nested = _unwrap_params(data, path, notes)
     pre = data.get("pre_process_data_config")
     if isinstance(pre, dict):
         where = path + ("pre_process_data_config",)
-        origin = ("params_config", "component_kwargs", "pre_process_data") if isinstance(params, dict) else ("pre_process_data_config",)
+        origin: Path_ = ("params_config", "component_kwargs", "pre_process_data") if isinstance(params, dict) else ("pre_process_data_config",)
+        origin += ("params",) if "pre_process_data_config" in nested else ()
         for old, new in PRE_PROCESS_RENAMES.items():
             if old in pre:
                 if new not in pre:
@@ -309,7 +315,30 @@ def _data_config(data: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, 
         for old, why in PRE_PROCESS_DROPPED.items():
             if old in pre:
                 notes.dropped(path + origin + (old,), pre.pop(old), why)
+        if len(notes) > before and pre.get("text_template") and "text_cols" in pre:
+            # an older config, rewritten anyway: what Olive does not read goes too, so that the dataset types
+            notes.dropped(path + origin + ("text_cols",), pre.pop("text_cols"),
+                          "text_template is given too, and Olive uses the template (text_formatting_func > text_template > text_cols): keep the template")
     return data
+
+
+def _unwrap_params(data: dict[str, Any], path: Path_, notes: _Notes) -> set[str]:
+    """`X_config: {params: {...}}` -> `X_config: {...}` for the HuggingfaceContainer's own components (Olive
+    reads both forms the same), so that their keys are renamed and typed like any other; the names of the
+    components rewritten."""
+    if str(data.get("type", "HuggingfaceContainer")).lower() != "huggingfacecontainer":
+        return set()
+    done = set()
+    for key in COMPONENTS.values():
+        block = data.get(key)
+        if not isinstance(block, dict) or set(block) - {"type", "params"} or not isinstance(block.get("params"), dict):
+            continue
+        if str(block.get("type") or DEFAULT_COMPONENTS[key]) != DEFAULT_COMPONENTS[key] or "type" in block["params"]:
+            continue  # another component's parameters: kept in Olive's own layout
+        data[key] = {**({"type": block["type"]} if "type" in block else {}), **block["params"]}
+        notes.renamed(path + (key, "params"), path + (key,), "fields of the `params:` block moved up: Olive 0.13 reads both forms the same", MOVED)
+        done.add(key)
+    return done
 
 
 def _pass(config: dict[str, Any], path: Path_, notes: _Notes) -> dict[str, Any]:
@@ -339,6 +368,13 @@ def _training_args(args: dict[str, Any], path: Path_, notes: _Notes) -> dict[str
     known = catalog.catalog().get("training_arguments", {})
     out: dict[str, Any] = {}
     for key, value in args.items():
+        if key == "group_by_length" and key not in known and "train_sampling_strategy" in known and "train_sampling_strategy" not in args:
+            if value is True:
+                out["train_sampling_strategy"] = "group_by_length"
+                notes.renamed(path + (key,), path + ("train_sampling_strategy",), "transformers 5 replaced it with train_sampling_strategy: group_by_length")
+            else:
+                notes.dropped(path + (key,), value, "transformers 5 replaced it with train_sampling_strategy, whose default already samples at random")
+            continue
         new = TRAINING_RENAMES.get(key, key)
         if new != key and new not in args:
             notes.renamed(path + (key,), path + (new,), "renamed in transformers' TrainingArguments")

@@ -2,25 +2,20 @@
 
 Each function returns the recipe form of one part (model, dataset, target, step, evaluator) or None
 when that part needs Olive's own form; importer.py then checks the guess by compiling it.
+Datasets are typed in typed_data.py.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
 
 from orc_olive import catalog
-from orc_olive.recipe.derived import data_format
-from orc_olive.recipe.models import TYPED_STEP_MODELS, Dataset, Evaluate, ModelSpec
+from orc_olive.importer.typed_data import same, same_data, typed_dataset, without_empty
+from orc_olive.recipe.models import TYPED_STEP_MODELS, Evaluate, ModelSpec
 from orc_olive.recipe.pass_models import generic_model
 from orc_olive.recipe.steps import STEP_KINDS
-from orc_olive.render.context import dataset_config
-
-
-def same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def same_config(compiled: Any, original: Any) -> bool:
@@ -37,9 +32,29 @@ def same_pass(compiled: Any, original: Any) -> bool:
     return len(compiled_list) == len(original_list) and all(same_config(a, b) for a, b in zip(compiled_list, original_list))
 
 
-def without_empty(data_config: dict[str, Any]) -> dict[str, Any]:
-    """An empty component config means Olive's default component, as does leaving it out."""
-    return {k: v for k, v in data_config.items() if v != {}}
+def same_evaluators(compiled: Any, original: Any) -> bool:
+    """The same `evaluators` mapping, where an evaluator the config gave without a `type` may have the one
+    orc writes (Olive 0.13 fails at start-up on a typeless evaluator: the added type is what makes it run)."""
+    if not isinstance(compiled, dict) or not isinstance(original, dict) or set(compiled) != set(original):
+        return same(compiled, original)
+    return all(same(_typed_like(compiled[name], original[name]), original[name]) for name in original)
+
+
+def added_evaluator_types(compiled: Any, original: Any) -> dict[str, str]:
+    """{evaluator name: the type orc wrote} for the evaluators the config gave without one."""
+    if not isinstance(compiled, dict) or not isinstance(original, dict):
+        return {}
+    return {name: str(compiled[name]["type"]) for name, evaluator in original.items()
+            if isinstance(evaluator, dict) and evaluator.get("type") is None and isinstance(compiled.get(name), dict) and compiled[name].get("type")}  # fmt: skip
+
+
+def _typed_like(compiled: Any, original: Any) -> Any:
+    if isinstance(compiled, dict) and isinstance(original, dict) and original.get("type") is None and "type" in compiled:
+        return {**{k: v for k, v in compiled.items() if k != "type"}, **({"type": None} if "type" in original else {})}
+    return compiled
+
+
+__all__ = ["added_evaluator_types", "same", "same_config", "same_data", "same_evaluators", "same_pass", "step_for", "typed_dataset", "typed_evaluate", "typed_model", "typed_target", "without_empty"]
 
 
 def typed_model(model: Any) -> dict[str, Any] | None:
@@ -62,47 +77,6 @@ def typed_model(model: Any) -> dict[str, Any] | None:
     except ValidationError:
         return None
     return typed
-
-
-DATASET_LOAD = {"data_name", "split", "data_files"}
-DATASET_PRE = {"text_template", "text_cols", "chat_template", "max_seq_len", "add_special_tokens", "max_samples", "strategy"}
-
-
-def typed_dataset(data: Any) -> dict[str, Any] | None:
-    """A recipe dataset that renders back to exactly this data config, or None."""
-    if not isinstance(data, dict) or data.get("type") != "HuggingfaceContainer" or not isinstance(data.get("name"), str):
-        return None
-    load, pre = data.get("load_dataset_config") or {}, data.get("pre_process_data_config") or {}
-    loader = data.get("dataloader_config") or {}
-    if set(load) - DATASET_LOAD or set(pre) - DATASET_PRE or set(loader) - {"batch_size"}:
-        return None
-    typed: dict[str, Any] = {}
-    files = load.get("data_files")
-    if files is not None:
-        typed["files"] = files if isinstance(files, str) else list(files)
-        typed["format"] = load.get("data_name")
-    else:
-        typed["hf"] = load.get("data_name")
-    both = {**load, **pre}  # a pre-processing value wins over a loading one
-    for ours, theirs in (("split", "split"), ("template", "text_template"), ("columns", "text_cols"), ("max_length", "max_seq_len"),
-                         ("max_samples", "max_samples"), ("add_special_tokens", "add_special_tokens"), ("strategy", "strategy")):  # fmt: skip
-        if theirs in both:
-            typed[ours] = both[theirs]
-    if "batch_size" in loader:
-        typed["batch_size"] = loader["batch_size"]
-    try:
-        dataset = Dataset.model_validate(typed)
-        rendered = dataset_config(data["name"], dataset)
-    except (ValidationError, KeyError, IndexError):
-        return None
-    if not same(rendered, without_empty(data)):
-        return None
-    # what the recipe would say anyway is left out: the default split, length, batch size; a format the files' suffix gives
-    defaults = {name: field.default for name, field in Dataset.model_fields.items()}
-    short = {k: v for k, v in typed.items() if k in ("files", "hf") or v != defaults.get(k)}
-    if short.get("format") == data_format(dataset.model_copy(update={"format": None})):
-        del short["format"]
-    return short
 
 
 def typed_target(config: dict[str, Any]) -> dict[str, Any] | None:
@@ -210,7 +184,7 @@ def typed_evaluate(config: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(evaluators, dict) or len(evaluators) != 1:
         return None
     (name, evaluator), = evaluators.items()
-    if config.get("evaluator") != name or not isinstance(evaluator, dict) or set(evaluator) != {"metrics"}:
+    if config.get("evaluator") != name or not isinstance(evaluator, dict) or "metrics" not in evaluator or set(evaluator) - {"metrics", "type"}:
         return None
     metrics = []
     for metric in evaluator["metrics"] or []:
@@ -218,7 +192,7 @@ def typed_evaluate(config: dict[str, Any]) -> dict[str, Any] | None:
             return None
         typed = {("dataset" if k == "data_config" else "measures" if k == "sub_types" else k): v for k, v in metric.items()}
         metrics.append(typed)
-    typed_evaluate = {"name": name, "metrics": metrics}
+    typed_evaluate = {"name": name, **({"type": evaluator["type"]} if evaluator.get("type") is not None else {}), "metrics": metrics}
     try:
         Evaluate.model_validate(typed_evaluate)
     except ValidationError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -62,14 +63,21 @@ def _escape(char: str) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
+# Words every YAML reader takes as something other than a string; any other identifier is a plain string.
+_NOT_TEXT_WORDS = {w for word in ("yes", "no", "true", "false", "on", "off", "null", "y", "n") for w in (word, word.title(), word.upper())}
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@lru_cache(maxsize=4096)
 def _is_plain(text: str) -> bool:
+    if _IDENTIFIER.match(text):  # the common case (keys, pass types), decided without a YAML reader
+        return text not in _NOT_TEXT_WORDS
     if not _PLAIN.match(text) or text != text.strip() or ": " in text or text.endswith(":") or " #" in text:
         return False
     try:
-        as_yaml11 = yaml.safe_load(text)
-    except yaml.YAMLError:
+        return yaml.safe_load(text) == text and scalar_value(text) == text
+    except (yaml.YAMLError, ValueError):  # ValueError: a number past Python's (or orc's) digit limit: quoted
         return False
-    return as_yaml11 == text and scalar_value(text) == text
 
 
 def _key(key: Any) -> str:

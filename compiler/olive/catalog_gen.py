@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
+from orc_olive.olive.data_catalog import text_generation_params
 from orc_olive.olive.run_config import quiet_olive
 
 GENERATED_BY = "python -m orc_olive.olive.catalog_gen"
@@ -252,6 +253,7 @@ def pass_catalog() -> dict:
         "extra_dependencies": package.get("extra_dependencies", {}),
         "passes": passes,
         "training_arguments": training_arguments(),
+        "text_generation_params": text_generation_params(),  # what Olive's text-generation pre-processing reads
     }
 
 
@@ -340,6 +342,7 @@ def run_config_schema() -> dict:
 
     allow_names(schema["$defs"])
     allow_names([schema["properties"]["engine"], schema["properties"]["passes"]])
+    _sort_any_of(schema)
 
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -349,6 +352,15 @@ def run_config_schema() -> dict:
         ),
         **schema,
     }
+
+
+def _sort_any_of(node: Any) -> None:
+    """Every anyOf in one order: pydantic writes a Union's members in the order typing cached them first,
+    which depends on what the process imported before (CacheConfig | dict came out either way round)."""
+    for value in node if isinstance(node, list) else node.values() if isinstance(node, dict) else ():
+        _sort_any_of(value)
+    if isinstance(node, dict) and isinstance(node.get("anyOf"), list):
+        node["anyOf"].sort(key=lambda option: json.dumps(option, sort_keys=True))
 
 
 # --------------------------------------------------------------------------- entry points

@@ -9,18 +9,26 @@ files on disk, never from the exit code alone. Formats (olive-ai 0.13.0):
   [time] [WARNING] [engine.py:670:_run_pass] Invalid config, pruned.
   [time] [WARNING] [engine.py:237:run] No output model produced. Please check the log for details.
   {'loss': '6.272', 'grad_norm': '0.34', 'learning_rate': '0.0002', 'epoch': '0.03226'}   (transformers)
+  {'eval_loss': '6.24', 'eval_runtime': '0.41', ..., 'epoch': '0.5'}                 (transformers, with eval data)
+  [time] [INFO] [engine.py:339:_run_no_search] Saved evaluation results of output model to <dir>/metrics.json
+The metrics file maps "<metric>-<measure>" to {"value", "priority", "higher_is_better"}; read_metrics reads it.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _HEADER = re.compile(r"^\[[^\]]+\] \[(?P<level>[A-Z]+)\] \[[^\]]+\] (?P<message>.*)$")
 _RUNNING = re.compile(r"^Running pass (?P<id>[^:\s]+):(?P<type>\S+)")
 _FINISHED = re.compile(r"^Pass (?P<id>[^:\s]+):(?P<type>\S+) finished in (?P<seconds>[0-9.]+) seconds")
 _LOSS = re.compile(r"'loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
+_EVAL_LOSS = re.compile(r"'eval_loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
 _TRAIN_LOSS = re.compile(r"'train_loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
+_METRICS_SAVED = "Saved evaluation results of output model to "
 _EXCEPTION = re.compile(r"^(?P<name>(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt))(?::\s*(?P<text>.*))?$")
 
 
@@ -31,6 +39,7 @@ class StepProgress:
     olive_seconds: float | None = None
     losses: list[float] = field(default_factory=list)
     train_loss: float | None = None
+    eval_losses: list[float] = field(default_factory=list)  # the trainer's loss on the eval data, each time it evaluates
     cause: str = ""
     cached: bool = False  # Olive reused this step's output from its cache
 
@@ -38,6 +47,11 @@ class StepProgress:
     def latest_loss(self) -> float | None:
         """The final training loss once the trainer reports it, else the last logged one."""
         return self.train_loss if self.train_loss is not None else (self.losses[-1] if self.losses else None)
+
+    @property
+    def eval_loss(self) -> float | None:
+        """The last loss on the evaluation data (a dataset's holdout), or None when the step did not evaluate."""
+        return self.eval_losses[-1] if self.eval_losses else None
 
 
 @dataclass
@@ -52,6 +66,7 @@ class OliveLog:
     no_output: bool = False
     failed: bool = False
     saved_to: str = ""
+    metrics_file: str = ""  # where Olive saved the final model's evaluation results
 
     def __post_init__(self) -> None:
         self.steps = {i: StepProgress(i) for i in self.step_ids}
@@ -95,6 +110,8 @@ class OliveLog:
         if message.startswith("No output model produced"):
             self.no_output = True
             return None
+        if message.startswith(_METRICS_SAVED):
+            self.metrics_file = message.removeprefix(_METRICS_SAVED).strip()
         if message.startswith("Saved output model to "):
             self.saved_to = message.removeprefix("Saved output model to ").strip()
         if level == "INFO":
@@ -105,6 +122,10 @@ class OliveLog:
         if self.current is None:
             return None
         step = self.steps[self.current]
+        evaluated = _EVAL_LOSS.search(line)
+        if evaluated:
+            step.eval_losses.append(_number(evaluated["loss"]))
+            return "eval"
         train = _TRAIN_LOSS.search(line)
         if train:
             step.train_loss = _number(train["loss"])
@@ -133,3 +154,18 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         return float("nan")
+
+
+def read_metrics(path: Path) -> dict[str, float]:
+    """The final model's metric values from Olive's metrics.json, by Olive's "<metric>-<measure>" names, in
+    file order; an unreadable or malformed file gives {} (the run's outcome never depends on it)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    values: dict[str, float] = {}
+    for name, result in data.items() if isinstance(data, dict) else ():
+        value = result.get("value") if isinstance(result, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values[str(name)] = float(value)
+    return values

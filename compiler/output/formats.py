@@ -1,19 +1,22 @@
-"""Render diagnostics for people (text), machines (json) and pull requests (GitHub annotations)."""
+"""Render diagnostics for people (text), machines (json) and pull requests (GitHub annotations).
+
+Every format shows control characters escaped (diagnostics.printable): what a recipe quotes never
+reaches the terminal raw."""
 
 from __future__ import annotations
 
 import json
 from typing import Iterable, Literal
 
-from orc_olive.diagnostics import Diagnostic, format_github, format_text
+from orc_olive.diagnostics import Diagnostic, format_github, format_text, printable_diagnostic
 
 Format = Literal["text", "json", "github"]
 
 
 def render(diagnostics: Iterable[Diagnostic], fmt: Format = "text") -> str:
     items = sorted(diagnostics, key=lambda d: (d.file, d.line, d.column))
-    if fmt == "json":
-        return json.dumps([d.as_dict() for d in items], indent=2, ensure_ascii=False)
+    if fmt == "json":  # shown escaped as in the other formats (JSON itself would let DEL and C1 through)
+        return json.dumps([printable_diagnostic(d).as_dict() for d in items], indent=2, ensure_ascii=False)
     line = format_github if fmt == "github" else format_text
     return "\n".join(line(d) for d in items)
 

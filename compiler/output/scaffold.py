@@ -20,7 +20,7 @@ from typing import Any
 
 from orc_olive import resources
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of
-from orc_olive.files import write_atomic
+from orc_olive.files import write_atomic, write_problem
 from orc_olive.recipe.models import NAME_PATTERN, PATTERN_RULES
 from orc_olive.resources import RECIPES_DIR, SCHEMAS_DIR
 from orc_olive.source.loader import Document, load_text
@@ -147,7 +147,10 @@ def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -
     if not re.match(NAME_PATTERN, name):
         problems.append(Diagnostic(f"invalid recipe name '{name}'", "NAME", hint=PATTERN_RULES[NAME_PATTERN][0], code="usage"))
     target = folder / f"{name}.yaml"
-    if target.exists() and not force:
+    place = write_problem(target)  # checked before any work: a file on the way, a read-only place, a name too long
+    if place is not None:
+        problems.append(Diagnostic(f"cannot write the recipe there: {place}", str(target), hint="pick another --dir or a shorter name", code="cannot_write"))
+    elif target.exists() and not force:
         problems.append(Diagnostic("the file exists already", str(target), hint="pick another name or pass --force", code="usage"))
     if template not in TEMPLATES:
         raise OrcError(problems)
@@ -156,11 +159,20 @@ def new_recipe(template: str, name: str, folder: Path, *, force: bool = False) -
     if problems or clashes:
         raise OrcError(problems + clashes)
     text = _recipe_text(original, doc, name, folder, inputs)
-    for source, destination in copies:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, destination)
-        else:
-            shutil.copyfile(source, destination)
-    write_atomic(target, text)
+    made: list[Path] = []  # what this call created, removed again if any of it fails (a full disk)
+    try:
+        for source, destination in copies:
+            for parent in reversed([p for p in destination.parents if not p.exists()]):
+                parent.mkdir()
+                made.append(parent)
+            made.append(destination)
+            if source.is_dir():
+                shutil.copytree(source, destination)
+            else:
+                shutil.copyfile(source, destination)
+        write_atomic(target, text)
+    except BaseException:
+        for path in reversed(made):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        raise
     return target

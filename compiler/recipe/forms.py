@@ -40,6 +40,21 @@ ONNX_MODELS = frozenset({"ONNXModel", "CompositeModel"})
 # Olive input model types whose form orc follows through the steps (others: not followed, nothing flagged).
 INPUT_MODEL_FORMS = {"hfmodel": HF, "pytorchmodel": HF, "onnxmodel": ONNX}
 _TO_ONNX_FIRST = "put model_builder or onnx_conversion before it"
+_BEFORE_ONNX = "move it before model_builder/onnx_conversion"
+
+# A flag that changes the form a pass takes: ModelBuilder builds an ONNX model from a PyTorch one, or, with
+# metadata_only, writes onnxruntime-genai's configuration for the ONNX model it is given (Olive 0.13 raises
+# for the other pairings, once the earlier steps have run). Typed and `pass:` steps alike.
+MODE_FLAGS = {"ModelBuilder": "metadata_only"}
+
+
+def mode_on(olive_type: str, params: Any) -> bool:
+    """Whether the step sets its pass's mode flag (MODE_FLAGS), as a checked field or under its `olive:`."""
+    flag = MODE_FLAGS.get(olive_type)
+    if flag is None or params is None:
+        return False
+    carried = getattr(params, "olive", None)
+    return getattr(params, flag, None) is True or (isinstance(carried, dict) and carried.get(flag) is True)
 
 
 def catalog_models(olive_type: str, key: str) -> set[str]:
@@ -48,10 +63,13 @@ def catalog_models(olive_type: str, key: str) -> set[str]:
     return set(value) if isinstance(value, list) else {value}
 
 
-def next_form(olive_type: str, form: str | None) -> str | None:
-    """The model form after a pass; None once it is a form orc does not follow (OpenVINO, QNN...)."""
+def next_form(olive_type: str, form: str | None, mode: bool = False) -> str | None:
+    """The model form after a pass; None once it is a form orc does not follow (OpenVINO, QNN...).
+    `mode`: the pass's MODE_FLAGS flag is set (ModelBuilder's metadata_only keeps the ONNX model it gets)."""
     if form is None:
         return None
+    if mode:
+        return form
     produced = PRODUCES.get(olive_type)
     if produced == ONNX and form == HF_ADAPTER:
         return ONNX  # the adapter is baked into the graph until ExtractAdapters pulls it out
@@ -74,22 +92,37 @@ class FormProblem:
     at_type: bool  # placed on the step's `type:` (a `pass:` step) rather than on the step
 
 
-def form_problem(kind: str, olive_type: str, form: str) -> FormProblem | None:
-    """Why the step cannot take the model form it receives, or None."""
+def form_problem(kind: str, olive_type: str, form: str, mode: bool = False) -> FormProblem | None:
+    """Why the step cannot take the model form it receives, or None. `mode`: see next_form."""
     onnx = form.startswith(ONNX)
     if kind == "merge_adapters" and form != HF_ADAPTER:
         return FormProblem("merge_adapters needs an adapter: put a lora or qlora step before it", "", False)
     if kind == "extract_adapters" and form != ONNX:
         return FormProblem("extract_adapters needs an ONNX model with an adapter: put lora, then model_builder or onnx_conversion, before it", "", False)
+    if olive_type in MODE_FLAGS:
+        return _mode_problem(kind, olive_type, onnx, mode)
     if kind in STEP_KINDS:
         if HF in STEP_KINDS[kind].consumes and onnx:
-            return FormProblem(f"{kind} works on a PyTorch model, but an earlier step already produced ONNX", "move it before model_builder/onnx_conversion", False)
+            return FormProblem(f"{kind} works on a PyTorch model, but an earlier step already produced ONNX", _BEFORE_ONNX, False)
         return None
     accepted = catalog_models(olive_type, "input_model")
     if accepted and onnx and not accepted & ONNX_MODELS:
-        return FormProblem(f"{olive_type} works on a PyTorch model, but an earlier step already produced ONNX", "move it before model_builder/onnx_conversion", True)
+        return FormProblem(f"{olive_type} works on a PyTorch model, but an earlier step already produced ONNX", _BEFORE_ONNX, True)
     if accepted and not onnx and not accepted & TORCH_MODELS:
         return FormProblem(f"{olive_type} works on an ONNX model, but the model is still PyTorch here", _TO_ONNX_FIRST, True)
+    return None
+
+
+def _mode_problem(kind: str, olive_type: str, onnx: bool, mode: bool) -> FormProblem | None:
+    """A pass whose flag decides the form it takes (MODE_FLAGS): each mode takes one form."""
+    flag, typed = MODE_FLAGS[olive_type], kind in STEP_KINDS
+    name = kind if typed else olive_type
+    if mode and not onnx:
+        return FormProblem(f"{name} with {flag}: true works on an ONNX model, but the model is still PyTorch here",
+                           f"{_TO_ONNX_FIRST}, or drop {flag}", not typed)
+    if not mode and onnx:
+        return FormProblem(f"{name} works on a PyTorch model, but an earlier step already produced ONNX",
+                           f"{_BEFORE_ONNX}, or set {flag}: true to write only onnxruntime-genai's configuration for this ONNX model", not typed)
     return None
 
 
@@ -100,14 +133,14 @@ class StepForm:
     problem: FormProblem | None
 
 
-def walk(steps: Sequence[tuple[str, str]], start: str | None) -> list[StepForm]:
-    """The form before and after each (step kind, Olive pass type); a step that cannot take its input
-    has a problem and leaves the model as it was, so one misplaced step causes no knock-on errors."""
+def walk(steps: Sequence[tuple[str, str, bool]], start: str | None) -> list[StepForm]:
+    """The form before and after each (step kind, Olive pass type, mode flag set); a step that cannot take
+    its input has a problem and leaves the model as it was, so one misplaced step causes no knock-on errors."""
     out: list[StepForm] = []
     form = start
-    for kind, olive_type in steps:
-        problem = form_problem(kind, olive_type, form) if form is not None else None
-        after = form if problem else next_form(olive_type, form)
+    for kind, olive_type, mode in steps:
+        problem = form_problem(kind, olive_type, form, mode) if form is not None else None
+        after = form if problem else next_form(olive_type, form, mode)
         out.append(StepForm(form, after, problem))
         form = after
     return out
@@ -123,7 +156,8 @@ def input_form(recipe: Recipe) -> str | None:
 
 def recipe_forms(recipe: Recipe) -> list[StepForm]:
     """The form walk over a recipe's steps, from its input model."""
-    return walk([(kind, olive_type(kind, params)) for kind, params in recipe.steps_with_kinds], input_form(recipe))
+    steps = [(kind, olive_type(kind, params), params) for kind, params in recipe.steps_with_kinds]
+    return walk([(kind, pass_type, mode_on(pass_type, params)) for kind, pass_type, params in steps], input_form(recipe))
 
 
 def olive_type(kind: str, params: Any) -> str:

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
+from orc_olive.recipe.datasets import Dataset as Dataset  # re-exported: the models live in their own modules
+from orc_olive.recipe.evaluation import Evaluate as Evaluate
+from orc_olive.recipe.evaluation import LmEval as LmEval
+from orc_olive.recipe.evaluation import Metric as Metric
+from orc_olive.recipe.evaluation import MetricGoal as MetricGoal
+from orc_olive.recipe.evaluation import MetricMeasure as MetricMeasure
+from orc_olive.recipe.model_source import ModelSpec
 from orc_olive.recipe.param_examples import EXAMPLES
 from orc_olive.recipe.pass_models import field_specs, training_args_model
 from orc_olive.recipe.steps import STEP_KINDS
@@ -30,70 +37,6 @@ DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvide
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(), populate_by_name=True)
-
-
-class ModelSpec(Strict):
-    path: StrictStr = Field(
-        ...,
-        min_length=1,
-        description="A Hugging Face model id, a local folder (relative to the recipe), or azureml://registries/<r>/models/<m>/versions/<v>.",
-        examples=["microsoft/Phi-3.5-mini-instruct", "../examples/tiny-phi3"],
-    )
-    task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
-    trust_remote_code: StrictBool = Field(False, examples=[True], description="Allow the model's own Python code to run when it is loaded.")
-    adapter_path: Optional[StrictStr] = Field(
-        None,
-        examples=["adapters/travel"],
-        description="A LoRA adapter folder to load with the model (relative to the recipe).",
-    )
-    load_kwargs: dict[str, Any] = Field(
-        default_factory=dict,
-        json_schema_extra={"default": {}},
-        description="Extra keyword arguments for from_pretrained.",
-        examples=[{"attn_implementation": "eager"}],
-    )
-
-
-class Dataset(Strict):
-    files: Optional[Union[StrictStr, list[StrictStr]]] = Field(
-        None, description="Data file(s), relative to the recipe file.", examples=["data/data_sample_travel.jsonl"]
-    )
-    hf: Optional[StrictStr] = Field(None, description="A Hugging Face dataset id, instead of files.", examples=["nampdn-ai/tiny-codes"])
-    format: Optional[Literal["json", "csv", "parquet", "text"]] = Field(
-        None, examples=["json"], description="The files' format; taken from the file extension when left out (.jsonl and .json are json)."
-    )
-    split: StrictStr = Field("train", examples=["train", "train[:80%]"], description="The split to use.")
-    template: Optional[StrictStr] = Field(
-        None,
-        description="A text template with {column} placeholders that builds each training text.",
-        examples=["<|user|>\n{prompt}<|end|>\n<|assistant|>\n{response}<|end|>"],
-    )
-    columns: Optional[list[StrictStr]] = Field(
-        None,
-        examples=[["text"], ["prompt", "response"]],
-        description="Text columns joined into each training text (instead of a template).",
-    )
-    max_length: int = Field(1024, gt=0, examples=[512, 2048], description="The maximum sequence length in tokens.")
-    max_samples: Optional[int] = Field(None, gt=0, examples=[1000], description="Use at most this many samples.")
-    batch_size: int = Field(1, gt=0, examples=[1, 8], description="The data loader's batch size.")
-    add_special_tokens: StrictBool = Field(False, examples=[True], description="Add the tokenizer's BOS/EOS tokens to each text.")
-    strategy: Optional[Literal["line-by-line", "line-by-line-random", "join", "join-random", "join-sliding-window"]] = Field(
-        None, examples=["line-by-line"], description="How texts become sequences (Olive's default is join)."
-    )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> "Dataset":
-        if (self.files is None) == (self.hf is None):
-            raise ValueError("give exactly one of 'files' (local data) or 'hf' (a Hugging Face dataset id)")
-        if self.template is not None and self.columns is not None:
-            raise ValueError("give either 'template' or 'columns', not both")
-        return self
-
-    @property
-    def file_list(self) -> list[str]:
-        if self.files is None:
-            return []
-        return [self.files] if isinstance(self.files, str) else list(self.files)
 
 
 class AzureML(Strict):
@@ -260,49 +203,6 @@ StepItem = create_model("Step", __base__=_StepItem, __validators__={"_one": mode
 def step_kind_and_params(item: BaseModel) -> tuple[str, StepBase]:
     (field,) = item.model_fields_set
     return ("pass" if field == "pass_" else field), getattr(item, field)
-
-
-class MetricGoal(Strict):
-    type: Literal["threshold", "min-improvement", "percent-min-improvement", "max-degradation", "percent-max-degradation"] = Field(
-        ..., examples=["max-degradation"], description="How the goal is measured."
-    )
-    value: Union[StrictFloat, StrictInt] = Field(..., examples=[0.01, 20], description="The goal's value.")
-
-
-class MetricMeasure(Strict):
-    """One measure of a metric (Olive's `sub_types` entry), e.g. accuracy_score, perplexity, avg, p90."""
-
-    name: StrictStr = Field(
-        ..., examples=["accuracy_score", "perplexity", "avg"], description="The measure: accuracy_score, f1_score, perplexity, ... for accuracy; avg, p50, p90, ... for latency."
-    )
-    priority: Optional[StrictInt] = Field(None, examples=[1], description="Rank of this measure when comparing models (1 = first); -1 or unset: not ranked.")
-    goal: Optional[MetricGoal] = Field(None, examples=[{"type": "max-degradation", "value": 0.01}], description="The goal a model must reach on this measure.")
-    higher_is_better: Optional[StrictBool] = Field(None, examples=[True], description="Whether higher values are better (custom metrics).")
-    metric_config: Optional[dict[str, Any]] = Field(None, examples=[{"task": "multiclass", "num_classes": 2}], description="Options of the measure (e.g. task, num_classes).")
-
-
-class Metric(Strict):
-    name: StrictStr = Field(..., examples=["accuracy", "latency"], description="The metric's name.")
-    type: Literal["accuracy", "latency", "throughput", "size_on_disk", "custom"] = Field(
-        ..., examples=["accuracy", "latency"], description="The kind of metric (perplexity is an accuracy measure)."
-    )
-    dataset: Optional[StrictStr] = Field(None, examples=["glue"], description="Name of the dataset (or the Olive data config under olive.data_configs) to evaluate on.")
-    measures: list[MetricMeasure] = Field(
-        default_factory=list, json_schema_extra={"default": []}, examples=[[{"name": "avg", "priority": 1}]], description="What to measure (Olive's sub_types)."
-    )
-    user_config: Optional[dict[str, Any]] = Field(
-        None, examples=[{"user_script": "user_script.py", "evaluate_func": "eval_accuracy"}], description="Olive's user_config of the metric (user_script, evaluate_func, inference_settings...)."
-    )
-    backend: Optional[StrictStr] = Field(None, examples=["huggingface_metrics"], description="The metric backend (torch_metrics, huggingface_metrics).")
-
-
-class Evaluate(Strict):
-    """How Olive evaluates models: one named evaluator, used by the engine."""
-
-    name: StrictStr = Field("evaluator", examples=["common_evaluator"], description="The evaluator's name in the compiled workflow.")
-    metrics: list[Metric] = Field(
-        ..., min_length=1, examples=[[{"name": "latency", "type": "latency", "dataset": "glue", "measures": [{"name": "avg"}]}]], description="The metrics to measure."
-    )
 
 
 class Recipe(Strict):

@@ -7,9 +7,9 @@ entry into a strict model so a misspelt or mistyped parameter is an error before
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, Tag, create_model
 from pydantic.config import JsonDict
 
 from orc_olive import catalog
@@ -68,6 +68,32 @@ def annotation_for(schema: dict[str, Any]) -> Any:
     return Any
 
 
+# Olive takes a non-empty list of values for a parameter that has search defaults as its search space
+# (Pass._identify_search_values: each value of the parameter's type), as OrtSessionParamsTuning's `*_list`
+# parameters are meant to be used. Only a search does: checks/search_values.py refuses a list in a workflow
+# without a search strategy, where Olive 0.13 fails validating the pass (so does the config that
+# `olive tune-session-params --execution_mode_list 0 1` writes and runs, measured with olive-ai 0.13.0).
+SEARCH_NOTE = "A list of values is a search space (with `olive: {search_strategy: ...}`)."
+
+
+def searchable(ann: Any) -> Any:
+    """A parameter with search defaults: one value, or a non-empty list of values to search."""
+    if ann is Any:
+        return Any  # a list is already a value of it
+    # the value's shape picks the branch, so a wrong value gets that branch's error alone
+    return Annotated[Union[Annotated[ann, Tag("one")], Annotated[list[ann], Field(min_length=1), Tag("list")]],
+                     Discriminator(_one_or_list)]
+
+
+def _one_or_list(value: Any) -> str:
+    return "list" if isinstance(value, list) else "one"
+
+
+def is_searchable(pass_type: str, olive_name: str) -> bool:
+    """Olive has search defaults for this parameter, so it takes a list of values as a search space."""
+    return bool(catalog.pass_params(pass_type).get(olive_name, {}).get("search_defaults"))
+
+
 def examples_for(name: str, param: dict[str, Any]) -> list[Any] | None:
     """Values an editor can offer for a catalogued parameter: its choices, else its default (or, for a
     flag, the value that changes it), else a hand-written example (param_examples.py)."""
@@ -103,6 +129,8 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
         else:
             ann = annotation_for(param.get("schema", {}))
             description = param.get("description") or ""
+            if param.get("search_defaults"):
+                ann, description = searchable(ann), f"{description} {SEARCH_NOTE}".strip()
         extra: JsonDict = {"x-olive-name": olive_name} if name != olive_name else {}
         examples = ["travel"] if olive_name.endswith(DATASET_SUFFIX) else examples_for(olive_name, param)
         if param.get("required"):

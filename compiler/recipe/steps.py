@@ -39,6 +39,7 @@ STEP_KINDS: dict[str, StepKind] = {
                  example={"dataset": "travel", "r": 64, "alpha": 64, "dropout": 0.1}),
         StepKind("merge_adapters", "MergeAdapterWeights", "Merge the fine-tuned adapter into the base weights.", consumes=(HF_ADAPTER,), example={}),
         StepKind("extract_adapters", "ExtractAdapters", "Move the adapter weights out of the ONNX model into a weights file.", consumes=(ONNX,), example={}),
+        # consumes: without metadata_only; with it, an ONNX model (forms.MODE_FLAGS)
         StepKind("model_builder", "ModelBuilder", "Build an onnxruntime-genai ONNX model (fp32, fp16, int4...).", consumes=(HF, HF_ADAPTER),
                  example={"precision": "int4"}),
         StepKind("onnx_conversion", "OnnxConversion", "Export the PyTorch model to ONNX with torch.onnx.", consumes=(HF, HF_ADAPTER),

@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 from orc_olive import catalog
 from orc_olive.codes import code_for_pydantic
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
+from orc_olive.recipe.hints import unknown_field_hint
 from orc_olive.recipe.models import PATTERN_RULES, PassStep, Recipe
 from orc_olive.recipe.pass_models import generic_model
 from orc_olive.source.loader import Document
@@ -26,7 +27,8 @@ def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:
         diagnostics.extend(_diagnostics(doc, exc, (), Recipe))
         recipe = None
     # `pass:` steps are checked even when the rest failed, so one run shows every problem.
-    for index, item in enumerate(doc.data.get("steps") or [] if isinstance(doc.data, dict) else []):
+    steps = doc.data.get("steps") if isinstance(doc.data, dict) else None
+    for index, item in enumerate(steps if isinstance(steps, list) else []):  # `steps: 8` is the model's error
         if isinstance(item, dict) and isinstance(item.get("pass"), dict):
             diagnostics.extend(check_pass_step(doc, item["pass"], ("steps", index, "pass")))
     return (recipe if not diagnostics else None), diagnostics
@@ -51,6 +53,7 @@ def check_pass_step(doc: Document, params: dict[str, Any], path: Path_) -> list[
 
 def _diagnostics(doc: Document, exc: ValidationError, prefix: Path_, root: type[BaseModel]) -> Iterable[Diagnostic]:
     data = _at_path(doc.data, prefix)
+    pass_type = data.get("type") if prefix[-1:] == ("pass",) and isinstance(data, dict) else None
     merged: dict[tuple, list[ErrorDetails]] = {}
     for error in exc.errors(include_url=False):
         path = prefix + _data_path(data, tuple(error["loc"]), error["type"] == "missing")
@@ -59,7 +62,7 @@ def _diagnostics(doc: Document, exc: ValidationError, prefix: Path_, root: type[
     for (path, _), errors in merged.items():
         first = errors[0]
         kind = first["type"]
-        message, hint = _message(first, tuple(first["loc"]), root)
+        message, hint = _message(first, tuple(first["loc"]), root, path, pass_type)
         if len(errors) > 1:  # one value failing every member of a union: one message, every option
             expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
             message, hint = f"wrong type: got {_type_name(first['input'])} {_short(first['input'])}", f"expected {expected}"
@@ -110,14 +113,15 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _message(error: ErrorDetails, loc: tuple, root: type[BaseModel]) -> tuple[str, str]:
+def _message(error: ErrorDetails, loc: tuple, root: type[BaseModel], path: Path_ = (), pass_type: Any = None) -> tuple[str, str]:
     kind = error["type"]
     name = str(loc[-1]) if loc else ""
     if kind == "missing":
         return f"required field '{name}' is missing", ""
     if kind == "extra_forbidden":
         allowed = allowed_keys(root, loc[:-1])
-        return f"unknown field '{name}'", suggest(name, allowed) or (one_of(allowed) if allowed else "")
+        hint = unknown_field_hint(name, path or loc, allowed, pass_type if isinstance(pass_type, str) else None)  # old names: recipe/hints.py
+        return f"unknown field '{name}'", hint or (one_of(allowed) if allowed else "")
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"invalid value {error['input']!r}", f"expected {expected}"

@@ -8,24 +8,22 @@ from __future__ import annotations
 from typing import Any
 
 from orc_olive import catalog
-from orc_olive.recipe.derived import data_format, step_id
-from orc_olive.recipe.models import Dataset, Recipe, StepBase, Target
+from orc_olive.recipe.derived import step_id
+from orc_olive.recipe.model_source import azureml_resource
+from orc_olive.recipe.models import Recipe, StepBase, Target
 from orc_olive.recipe.steps import STEP_KINDS
+from orc_olive.render.datasets import dataset_config as dataset_config
+from orc_olive.render.datasets import dataset_configs, with_holdout_eval
+from orc_olive.render.evaluation import evaluate_context
 
 SYSTEM_TYPES = {"local": "LocalSystem", "docker": "Docker", "python_env": "PythonEnvironment", "azureml": "LocalSystem"}
 # An AzureML target runs the Olive workflow on the job's own machine: Olive 0.13 has no AzureML system.
 SYSTEM_NAMES = {"local": "local_system", "docker": "docker_system", "python_env": "python_system", "azureml": "local_system"}
-STRATEGIES = {  # recipe spelling -> Olive's TextGenStrategy value
-    "line-by-line": "line-by-line",
-    "line-by-line-random": "line-by-line-random",
-    "join": "join",
-    "join-random": "join-random",
-    "join-sliding-window": "join-sliding-window",
-}
 
 
 def build_context(recipe: Recipe) -> dict[str, Any]:
     target, host = recipe.target, host_system(recipe)
+    evaluate = evaluate_context(recipe)
     return {
         "name": recipe.name,
         "input_model": _input_model(recipe),
@@ -39,7 +37,7 @@ def build_context(recipe: Recipe) -> dict[str, Any]:
             "docker": target.docker.model_dump() if target.docker else None,
             "python_env": target.python_env.model_dump() if target.python_env else None,
         },
-        "data_configs": [dataset_config(name, ds) for name, ds in recipe.datasets.items()],
+        "data_configs": (evaluate["data_configs"] if evaluate else []) + dataset_configs(recipe),
         "passes": pass_configs(recipe),
         "engine": {
             "output_dir": recipe.output.dir,
@@ -49,24 +47,8 @@ def build_context(recipe: Recipe) -> dict[str, Any]:
             "clean_cache": recipe.engine.clean_cache,
             "no_artifacts": recipe.engine.no_artifacts,
         },
-        "evaluate": _evaluate(recipe),
+        "evaluate": evaluate,
     }
-
-
-def _evaluate(recipe: Recipe) -> dict[str, Any] | None:
-    """The typed `evaluate:` section as Olive's evaluators mapping, with the engine using it."""
-    if recipe.evaluate is None:
-        return None
-    metrics = []
-    for metric in recipe.evaluate.metrics:
-        values = metric.model_dump(mode="json", exclude_unset=True)
-        if "dataset" in values:
-            values["data_config"] = values.pop("dataset")
-        if "measures" in values:
-            values["sub_types"] = [m.model_dump(mode="json", exclude_unset=True) for m in metric.measures]
-            del values["measures"]
-        metrics.append(values)
-    return {"name": recipe.evaluate.name, "evaluators": {recipe.evaluate.name: {"metrics": metrics}}}
 
 
 def system_name(target: Target) -> str:
@@ -89,38 +71,18 @@ def _input_model(recipe: Recipe) -> dict[str, Any] | None:
     load_kwargs = dict(model.load_kwargs)
     if model.trust_remote_code:
         load_kwargs["trust_remote_code"] = True
-    return {"type": "HfModel", "model_path": model.path, "task": model.task, "load_kwargs": load_kwargs, "adapter_path": model.adapter_path}
-
-
-def dataset_config(name: str, dataset: Dataset) -> dict[str, Any]:
-    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it too)."""
-    load: dict[str, Any] = {"data_name": dataset.hf or data_format(dataset), "split": dataset.split}
-    if dataset.files is not None:
-        load["data_files"] = dataset.file_list
-    pre: dict[str, Any] = {}
-    if dataset.template is not None:
-        pre["text_template"] = dataset.template
-    if dataset.columns is not None:
-        pre["text_cols"] = dataset.columns
-    pre.update({"chat_template": False, "max_seq_len": dataset.max_length, "add_special_tokens": dataset.add_special_tokens})
-    if dataset.max_samples is not None:
-        pre["max_samples"] = dataset.max_samples
-    if dataset.strategy is not None:
-        pre["strategy"] = STRATEGIES[dataset.strategy]
-    return {
-        "name": name,
-        "type": "HuggingfaceContainer",
-        "load_dataset_config": load,
-        "pre_process_data_config": pre,
-        "dataloader_config": {"batch_size": dataset.batch_size},
-    }
+    # a registry model is Olive's resource config (a plain azureml:// string would be taken for a hub id)
+    model_path = azureml_resource(model) or model.path
+    return {"type": "HfModel", "model_path": model_path, "task": model.task, "load_kwargs": load_kwargs, "adapter_path": model.adapter_path}
 
 
 def pass_configs(recipe: Recipe) -> list[dict[str, Any]]:
     """One entry per step, in step order: its Olive pass name, type and parameters by Olive's names."""
     out: list[dict[str, Any]] = []
     for kind, params in recipe.steps_with_kinds:
-        out.append({"id": step_id(recipe, len(out)), "kind": kind, **olive_params(kind, params)})
+        compiled = olive_params(kind, params)
+        compiled["params"] = with_holdout_eval(recipe, kind, compiled["params"])  # a dataset's holdout: the step's eval data
+        out.append({"id": step_id(recipe, len(out)), "kind": kind, **compiled})
     return out
 
 

@@ -1,32 +1,35 @@
 """compile-and-run: compile a recipe, run the real `olive run` on it, and decide the outcome ourselves.
 
 Olive writes into a staging folder; only a run whose every step finished and whose final model loads
-is moved to the recipe's output folder. Beside that folder go the compiled workflow, Olive's full log
-and the run manifest:  models/x/  models/x.workflow.json  models/x.olive.log  models/x.manifest.json
+replaces the recipe's output folder. Beside that folder go the record of the model in it (manifest,
+Olive's log, the workflow) and every run's own record (see history.py):
+  models/x/  models/x.manifest.json  models/x.olive.log  models/x.workflow.json  models/x.runs/
+A run holds models/x.lock (see lock.py); SIGINT/SIGTERM stop Olive's whole process group, remove the
+staging folder and leave the model in place and its record as they were (exit 130/143). Secrets from
+`${env:...}` are masked in everything printed and written, and the files that may hold them are owner-only.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shlex
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from orc_olive.build.compile import Result
-from orc_olive.files import write_atomic
-from orc_olive.olive.log import OliveLog
-from orc_olive.run import manifest
+from orc_olive.files import os_error_line, write_atomic
+from orc_olive.olive.log import OliveLog, read_metrics
+from orc_olive.run import history, manifest
+from orc_olive.run.lock import LockHeld, acquire, lock_path
 from orc_olive.run.model_check import ModelReport, check_model
+from orc_olive.run.olive_process import Interrupts, open_log, run_olive
 from orc_olive.run.progress import Progress
-from orc_olive.secrecy import holds_secret
+from orc_olive.secrecy import holds_secret, mask
 
 # Olive waits on unreachable telemetry without these; HF_HUB_OFFLINE is added when nothing needs the hub.
 OLIVE_ENV = {"OLIVE_DISABLE_TELEMETRY": "1", "CI": "1", "PYTHONUNBUFFERED": "1"}
@@ -56,6 +59,18 @@ class RunPaths:
     def manifest(self) -> Path:
         return self.beside(".manifest.json")
 
+    @property
+    def history(self) -> Path:
+        return self.beside(".runs")
+
+    @property
+    def lock(self) -> Path:
+        return lock_path(self.output)
+
+    def top(self) -> dict[str, Path]:
+        """The top-level record files by the suffix of the run's own record files."""
+        return {".manifest.json": self.manifest, ".olive.log": self.log, ".workflow.json": self.workflow}
+
 
 @dataclass
 class RunOutcome:
@@ -65,6 +80,11 @@ class RunOutcome:
     model: ModelReport | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
     paths: RunPaths | None = None
+    interrupted: bool = False
+    log: Path | None = None  # this run's Olive log (where it stays; None when it could not be written)
+    record: Path | None = None  # this run's own manifest
+    kept: str = ""  # what was left as it was, said after a failure
+    metrics: dict[str, float] = field(default_factory=dict)  # the final model's evaluation (Olive's metrics.json)
 
 
 def olive_command(workflow: Path) -> list[str]:
@@ -93,83 +113,127 @@ def run_workflow(
     assert result.ok and result.recipe is not None and result.workflow is not None
     recipe, base = result.recipe, result.base_dir
     paths = RunPaths((base / recipe.output.dir).resolve())
-    current = manifest.fingerprint(recipe_files, result.text, recipe, base)
-    workflow = dict(result.workflow, output_dir=os.path.relpath(paths.staging, base))
-    command = olive_command(paths.workflow)
-
+    progress.secrets = {**result.secrets, **progress.secrets}
     if dry_run:
-        progress.say(f"would run (in {base}): {shlex.join(command)}")
-        progress.say(f"compiled config: {paths.workflow}")
+        progress.say(f"would run (in {base}): {shlex.join(olive_command(paths.history / '<run-id>.workflow.json'))}")
+        progress.say(f"compiled config: {paths.history}/<run-id>.workflow.json (written when it runs; {paths.workflow} once it succeeds)")
         return RunOutcome(0, "dry run", paths=paths)
-    if not force and manifest.up_to_date(manifest.read(paths.manifest), current, paths.output):
-        progress.say(f"up to date: {paths.output} (recipe, data and config unchanged; --force runs again)")
-        return RunOutcome(0, "up to date", skipped=True, paths=paths)
+    try:
+        lock = acquire(paths.output)
+    except LockHeld as held:
+        progress.say(f"orc: {held}", always=True)
+        return RunOutcome(1, str(held), paths=paths)
+    except OSError as exc:
+        progress.say(f"orc: cannot lock the output: {os_error_line(exc)}", always=True)
+        return RunOutcome(1, os_error_line(exc), paths=paths)
+    with lock:
+        if lock.stale_pid:
+            progress.say(f"orc: took over the lock left by pid {lock.stale_pid}, which is no longer running")
+        # as the manifest holds it: secrets in paths masked (the hashes of the contents still decide)
+        current = json.loads(mask(json.dumps(manifest.fingerprint(recipe_files, result.text, recipe, base)), result.secrets))
+        if not force and manifest.up_to_date(manifest.read(paths.manifest), current, paths.output):
+            progress.say(f"up to date: {paths.output} (recipe, data, config and every output file unchanged; --force runs again)")
+            return RunOutcome(0, "up to date", skipped=True, paths=paths)
+        with Interrupts() as interrupts:
+            return _run(result, paths, current, progress, interrupts)
 
-    workflow_text = json.dumps(workflow, indent=2, ensure_ascii=False) + "\n"
-    write_atomic(paths.workflow, workflow_text, private=holds_secret(workflow_text, result.secrets))
-    shutil.rmtree(paths.staging, ignore_errors=True)
+
+def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts) -> RunOutcome:
+    assert result.recipe is not None and result.workflow is not None
+    recipe, base, secrets = result.recipe, result.base_dir, result.secrets
+    top = manifest.read(paths.manifest)
+    had_model = history.model_in_place(top, paths.output)
     started = datetime.now(timezone.utc)
+    record = history.new_record(paths.history, started)
+    workflow = dict(result.workflow, output_dir=os.path.relpath(paths.staging, base))
     step_ids = list(result.workflow["passes"])
     log = OliveLog(step_ids)
     progress.begin(recipe.name, [(i, p["type"]) for i, p in result.workflow["passes"].items()])
-    returncode = _stream(command, base, olive_env(result), paths.log, lambda line: progress.event(log, line, log.feed(line)))
+    report: ModelReport | None = None
+    try:
+        workflow_text = json.dumps(workflow, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(record.workflow, workflow_text, private=holds_secret(workflow_text, secrets))
+        history.remove_tree(paths.staging)
+        with open_log(record.log, private=bool(secrets)) as log_file:
+            returncode = run_olive(
+                olive_command(record.workflow), base, olive_env(result), log_file, record.log,
+                lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts,
+            )
+        if interrupts.signum is None:
+            report = check_model(paths.staging) if not log.failed else None
+            outcome = _decide(log, returncode, report, paths, secrets)
+        else:
+            what = f"stopped by {interrupts.name}: Olive was stopped and its staging folder removed"
+            outcome = RunOutcome(interrupts.exit_code, what, paths=paths, interrupted=True)
+    except OSError as exc:  # the machine's: a full disk, a read-only place
+        outcome = RunOutcome(1, mask(f"cannot write the run's files: {os_error_line(exc)}", secrets), paths=paths)
     ended = datetime.now(timezone.utc)
-
-    report = check_model(paths.staging) if not log.failed else None
-    outcome = _decide(log, returncode, report, paths)
+    outcome.log, outcome.record = (record.log if record.log.is_file() else None), record.manifest
+    if outcome.exit_code == 0 and log.metrics_file:
+        outcome.metrics = read_metrics(paths.staging / Path(log.metrics_file).name)
+    outcome.steps = _step_rows(log, progress, _step_sizes(recipe.output.cache, base, result.workflow["workflow_id"], paths), outcome)
+    data = _manifest(paths, record, result, current, started, ended, outcome)
     if outcome.exit_code == 0:
-        shutil.rmtree(paths.output, ignore_errors=True)
-        os.replace(paths.staging, paths.output)
-        outcome.model = outcome.model and outcome.model.moved(paths.staging, paths.output)
+        _commit(paths, record, data, outcome, secrets)
     else:
-        shutil.rmtree(paths.staging, ignore_errors=True)
-    outcome.steps = _step_rows(log, progress, _step_sizes(recipe.output.cache, base, result.workflow["workflow_id"], paths, outcome))
-    _write_manifest(paths, result, current, started, ended, outcome)
+        history.remove_tree(paths.staging)
+        _keep_record(paths, record, data, had_model, outcome, secrets)
+    if outcome.exit_code == 0 and outcome.model is not None:
+        outcome.model = outcome.model.moved(paths.staging, paths.output)
+    history.prune(paths.history, protect=history.run_id_of(manifest.read(paths.manifest)))
     progress.summary(outcome.steps, outcome, paths)
     return outcome
 
 
-def _stream(command: list[str], cwd: Path, env: dict[str, str], log_path: Path, on_line: Callable[[str], None]) -> int:
-    """Run Olive, copying every byte to the log and every line (tqdm's \\r too) to on_line."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log_file:
-        log_file.write(f"$ cd {shlex.quote(str(cwd))} && {shlex.join(command)}\n".encode())
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        stdout = process.stdout
-        assert isinstance(stdout, io.BufferedReader)  # a PIPE with Popen's default buffering
-        pending = b""
+def _commit(paths: RunPaths, record: history.RunRecord, data: dict[str, Any], outcome: RunOutcome, secrets: dict[str, str]) -> None:
+    """The new model and its record in place together; a write that fails leaves the previous ones."""
+    try:
+        _write_record(record.manifest, data, secrets)
+        history.swap_in(paths.staging, paths.output, record, paths.top())
+        outcome.log = paths.log
+    except OSError as exc:
+        history.remove_tree(paths.staging)
+        outcome.exit_code, outcome.model = 1, None
+        outcome.message = mask(f"cannot put the new model in place: {os_error_line(exc)}", secrets)
+        outcome.kept = f"the output folder {paths.output} and its record are as they were"
+        data.update(status="failed", cause=outcome.message, output_files={}, adapters=[])
         try:
-            for chunk in iter(lambda: stdout.read1(65536), b""):
-                log_file.write(chunk)
-                pending += chunk
-                *lines, pending = pending.replace(b"\r", b"\n").split(b"\n")
-                for line in lines:
-                    on_line(line.decode("utf-8", "replace"))
-            if pending:
-                on_line(pending.decode("utf-8", "replace"))
-        except BaseException:
-            process.kill()
-            raise
-        finally:
-            process.wait()
-    return process.returncode
+            _write_record(record.manifest, data, secrets)
+        except OSError:
+            pass
 
 
-def _decide(log: OliveLog, returncode: int, report: ModelReport | None, paths: RunPaths) -> RunOutcome:
+def _keep_record(paths: RunPaths, record: history.RunRecord, data: dict[str, Any], had_model: bool, outcome: RunOutcome, secrets: dict[str, str]) -> None:
+    """A run that did not succeed: its own record; the top-level one is left to the model in place, or
+    (with no model in place) becomes this run's."""
+    try:
+        _write_record(record.manifest, data, secrets)
+        if not had_model:
+            history.publish(history.record_pairs(record, paths.top()))
+            outcome.log = paths.log
+    except OSError as exc:
+        outcome.message += f" (and its record could not be written: {os_error_line(exc)})"
+    if had_model:
+        own = f"; this run's record: {record.manifest}" if record.manifest.is_file() else ""
+        outcome.kept = f"the previous model in {paths.output} and its record ({paths.manifest}) are unchanged{own}"
+
+
+def _decide(log: OliveLog, returncode: int, report: ModelReport | None, paths: RunPaths, secrets: dict[str, str]) -> RunOutcome:
     unfinished = [s.id for s in log.steps.values() if s.status != "succeeded"]
     if log.failed or unfinished or returncode != 0:
         cause = log.root_cause() or (f"step '{unfinished[0]}' never ran" if unfinished else f"olive exited with code {returncode}")
         if returncode != 0 and not log.failed and log.last_exception:
             cause = log.last_exception
-        return RunOutcome(1, cause, paths=paths)
+        return RunOutcome(1, mask(cause, secrets), paths=paths)
     if report is None or not report.ok:
-        return RunOutcome(1, f"the final model is not usable: {report.detail if report else 'not checked'}", model=report, paths=paths)
+        detail = report.detail if report else "not checked"
+        return RunOutcome(1, mask(f"the final model is not usable: {detail}", secrets), model=report, paths=paths)
     return RunOutcome(0, "succeeded", model=report, paths=paths)
 
 
-def _step_sizes(cache: str, base: Path, workflow_id: str, paths: RunPaths, outcome: RunOutcome) -> list[int | None]:
+def _step_sizes(cache: str, base: Path, workflow_id: str, paths: RunPaths) -> list[int | None]:
     """Size of the model each step produced, from Olive's footprint chain and its cache folders."""
-    footprint = manifest.read((paths.output if outcome.exit_code == 0 else paths.staging) / "footprint.json") or {}
+    footprint = manifest.read(paths.staging / "footprint.json") or {}
     chain, node = [], next((k for k, v in footprint.items() if not any(o.get("parent_model_id") == k for o in footprint.values())), None)
     while node and footprint.get(node, {}).get("parent_model_id"):
         chain.append(node)
@@ -184,28 +248,41 @@ def _folder_size(folder: Path) -> int | None:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _step_rows(log: OliveLog, progress: Progress, sizes: list[int | None]) -> list[dict[str, Any]]:
+def _step_status(status: str, outcome: RunOutcome) -> str:
+    """A step Olive was still running when the run ended failed with it (or was interrupted with it)."""
+    if status == "running" and outcome.exit_code != 0:
+        return "interrupted" if outcome.interrupted else "failed"
+    return status
+
+
+def _step_rows(log: OliveLog, progress: Progress, sizes: list[int | None], outcome: RunOutcome) -> list[dict[str, Any]]:
+    """One row per step for the table and the manifest; more columns are added here."""
     rows = []
     for index, step in enumerate(log.steps.values()):
+        status = _step_status(step.status, outcome)
         rows.append(
             {
                 "id": step.id,
-                "status": step.status,
+                "status": status,
                 "cached": step.cached,
                 "seconds": progress.durations.get(step.id, step.olive_seconds),
                 "olive_seconds": step.olive_seconds,
                 "train_loss": step.latest_loss,
-                "model_bytes": sizes[index] if index < len(sizes) and step.status == "succeeded" else None,
+                "eval_loss": step.eval_loss,
+                "model_bytes": sizes[index] if index < len(sizes) and status == "succeeded" else None,
             }
         )
     return rows
 
 
-def _write_manifest(paths: RunPaths, result: Result, current: dict, started: datetime, ended: datetime, outcome: RunOutcome) -> None:
+def _manifest(
+    paths: RunPaths, record: history.RunRecord, result: Result, current: dict, started: datetime, ended: datetime, outcome: RunOutcome
+) -> dict[str, Any]:
     succeeded = outcome.exit_code == 0
-    data = {
-        "status": "succeeded" if succeeded else "failed",
-        "cause": "" if succeeded else outcome.message,
+    return {
+        "status": "succeeded" if succeeded else "interrupted" if outcome.interrupted else "failed",
+        "cause": "" if succeeded else mask(outcome.message, result.secrets),
+        "run_id": record.run_id,
         "recipe": result.file,
         "fingerprint": current,
         "versions": manifest.versions(),
@@ -213,13 +290,19 @@ def _write_manifest(paths: RunPaths, result: Result, current: dict, started: dat
         "ended": ended.isoformat(timespec="seconds"),
         "seconds": round((ended - started).total_seconds(), 3),
         "steps": outcome.steps,
+        "metrics": outcome.metrics,
         "output": str(paths.output),
-        "output_files": manifest.output_listing(paths.output) if succeeded else {},
-        "adapters": [str(p) for p in (outcome.model.adapters if outcome.model else [])],
-        "log": str(paths.log),
-        "workflow": str(paths.workflow),
+        # the files as they will be in the output folder (hashed where Olive wrote them)
+        "output_files": manifest.output_listing(paths.staging) if succeeded else {},
+        "adapters": [str(paths.output / p.relative_to(paths.staging)) for p in (outcome.model.adapters if outcome.model and succeeded else [])],
+        "log": str(record.log),
+        "workflow": str(record.workflow),
     }
-    write_atomic(paths.manifest, json.dumps(data, indent=2) + "\n")
+
+
+def _write_record(path: Path, data: dict[str, Any], secrets: dict[str, str]) -> None:
+    text = mask(json.dumps(data, indent=2) + "\n", secrets)
+    write_atomic(path, text, private=bool(secrets))
 
 
 def default_progress(mode: str, stream: TextIO | None = None) -> Progress:

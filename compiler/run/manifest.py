@@ -1,7 +1,8 @@
 """The run manifest written beside a run's output, and the fingerprint that decides a re-run.
 
 A re-run is skipped only when the recipe, the compiled workflow, the data files and the local model
-are unchanged and the output the manifest lists is still on disk, file for file.
+are unchanged and the output the manifest lists is still on disk, file for file: the same names, sizes
+and SHA-256 hashes (a file corrupted in place, even at the same size, makes the run happen again).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, ba
         if folder and (base / folder).is_dir():
             inputs[f"model:{folder}"] = _folder_stamp(base / folder)
     return {
-        "recipes": {str(p): sha256_file(p) for p in recipe_files},
+        "recipes": {str(p.resolve()): sha256_file(p) for p in recipe_files},  # the same however the recipe was named
         "workflow_sha256": sha256_text(workflow_text),
         "inputs": inputs,
     }
@@ -70,21 +71,38 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def output_listing(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()}
+def output_listing(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every file of the output folder with its size and SHA-256: what the no-op check compares."""
+    return {
+        p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def read(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
+
+
+def output_intact(listing: Any, output: Path) -> bool:
+    """The output folder holds exactly the files of `listing`, each of its size and hash (sizes first: cheap)."""
+    if not isinstance(listing, dict) or not listing or not output.is_dir():
+        return False
+    if any(not isinstance(entry, dict) or "sha256" not in entry or "bytes" not in entry for entry in listing.values()):
+        return False  # a manifest of an older orc, with sizes only
+    on_disk = {p.relative_to(output).as_posix(): p for p in output.rglob("*") if p.is_file()}
+    if set(on_disk) != set(listing):
+        return False
+    if any(on_disk[name].stat().st_size != entry["bytes"] for name, entry in listing.items()):
+        return False
+    return all(sha256_file(on_disk[name]) == entry["sha256"] for name, entry in listing.items())
 
 
 def up_to_date(manifest: dict[str, Any] | None, current: dict[str, Any], output: Path) -> bool:
     if not manifest or manifest.get("status") != "succeeded" or manifest.get("fingerprint") != current:
         return False
-    listing = manifest.get("output_files") or {}
-    if not listing or not output.is_dir():
-        return False
-    return all((output / name).is_file() and (output / name).stat().st_size == size for name, size in listing.items())
+    return output_intact(manifest.get("output_files"), output)

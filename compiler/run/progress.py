@@ -1,11 +1,17 @@
 """What a person sees while a recipe runs: the current step by our names, its time, LoRA losses,
-and a closing table. Modes: quiet (errors and the result), normal, verbose (Olive's log too)."""
+and a closing table. Modes: quiet (errors and the result), normal, verbose (Olive's log too).
+
+Every line goes through `say`: the values of secret environment variables are masked and control
+characters escaped (Olive's output and a recipe's paths are not trusted to be printable)."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TextIO
+
+from orc_olive.diagnostics import printable
+from orc_olive.secrecy import mask
 
 if TYPE_CHECKING:
     from orc_olive.olive.log import OliveLog
@@ -24,10 +30,11 @@ class Progress:
     _order: list[str] = field(default_factory=list)
     _started: dict[str, float] = field(default_factory=dict)
     _last_loss_print: float = -math.inf
+    secrets: Mapping[str, str] = field(default_factory=dict)  # value -> variable name: never printed
 
     def say(self, text: str, *, always: bool = False) -> None:
         if always or self.mode != "quiet":
-            print(text, file=self.stream, flush=True)
+            print(printable(mask(text, self.secrets), newlines=True), file=self.stream, flush=True)
 
     def begin(self, name: str, steps: list[tuple[str, str]]) -> None:
         self._order = [i for i, _ in steps]
@@ -36,7 +43,7 @@ class Progress:
 
     def event(self, log: "OliveLog", line: str, kind: str | None) -> None:
         if self.mode == "verbose" and line.strip():
-            print(f"  | {line}", file=self.stream, flush=True)
+            self.say(f"  | {line}")
         current = log.current
         if current is None or kind is None:
             return
@@ -51,6 +58,8 @@ class Progress:
                 self._last_loss_print = now
                 what = "train loss" if step.train_loss is not None else f"loss at log {len(step.losses)}"
                 self.say(f"{label} {what}: {step.latest_loss:.4f}  ({now - self._started.get(current, now):.1f} s)")
+        elif kind == "eval" and log.steps[current].eval_loss is not None:
+            self.say(f"{label} eval loss: {log.steps[current].eval_loss:.4f}  ({now - self._started.get(current, now):.1f} s)")
         elif kind in ("end", "failed"):
             self.durations[current] = now - self._started.get(current, now)
             step = log.steps[current]
@@ -58,9 +67,13 @@ class Progress:
             self.say(f"{label} {status} in {self.durations[current]:.1f} s")
 
     def summary(self, rows: list[dict[str, Any]], outcome: "RunOutcome", paths: "RunPaths") -> None:
+        log = outcome.log if outcome.log is not None or outcome.record is not None else paths.log
         if outcome.exit_code != 0:
-            self.say(f"orc: run failed: {outcome.message}", always=True)
-            self.say(f"orc: full Olive log: {paths.log}", always=True)
+            self.say(f"orc: run {'interrupted' if outcome.interrupted else 'failed'}: {outcome.message}", always=True)
+            if log is not None:
+                self.say(f"orc: full Olive log: {log}", always=True)
+        if outcome.kept:
+            self.say(f"orc: {outcome.kept}", always=True)
         table = [("step", "pass", "status", "time", "model size")]
         for row in rows:
             seconds = "-" if row["seconds"] is None else f"{row['seconds']:.1f} s"
@@ -68,11 +81,16 @@ class Progress:
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
         for r in table:
             self.say("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
+        for row in rows:
+            if row.get("eval_loss") is not None:
+                self.say(f"{row['id']}: eval loss {row['eval_loss']:.4f} on the evaluation data")
+        if outcome.metrics:
+            self.say("metrics: " + ", ".join(f"{name} {value:g}" for name, value in outcome.metrics.items()), always=True)
         if outcome.exit_code == 0:
             self.say(f"final model: {paths.output}", always=True)
             if outcome.model and outcome.model.adapters:
                 self.say("adapters: " + ", ".join(str(a) for a in outcome.model.adapters), always=True)
-            self.say(f"log: {paths.log}\nmanifest: {paths.manifest}")
+            self.say(f"log: {log}\nmanifest: {paths.manifest}")
 
 
 def _size(n: int | None) -> str:

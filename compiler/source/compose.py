@@ -20,16 +20,19 @@ from pydantic import BaseModel
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
 from orc_olive.source.interpolate import interpolate
-from orc_olive.source.loader import Document, load_bytes
+from orc_olive.source.loader import MAX_BYTES, Document, hidden, load_bytes
 from orc_olive.source.located import Node, from_document, step_key, to_document
 from orc_olive.source.overrides import apply_sets, type_by_schema
+from orc_olive.source.reading import TooLarge, read_regular
 
-Reader = Callable[[str], bytes]  # a recipe path -> its bytes; raises FileNotFoundError when absent
+Reader = Callable[[str], bytes]  # a recipe path -> its bytes; raises FileNotFoundError when absent, OSError when unreadable
 VARIANT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_EXTENDS_DEPTH = 16  # a base of a base of ...: a family is two or three files deep
 
 
 def read_disk(path: str) -> bytes:
-    return Path(path).read_bytes()
+    """A recipe's bytes: a regular file only (a FIFO or a device is refused unread), at most MAX_BYTES."""
+    return read_regular(Path(path), MAX_BYTES)
 
 
 def _error(node: Node, path: Path_, message: str, hint: str = "", code: str = "extends", *, at_key: bool = False) -> Diagnostic:
@@ -37,14 +40,14 @@ def _error(node: Node, path: Path_, message: str, hint: str = "", code: str = "e
     return Diagnostic(message, node.file, pos.line, pos.column, path, hint, code=code)
 
 
-def _load(display: str, reader: Reader) -> Document:
-    try:
-        raw = reader(display)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise OrcError([Diagnostic(f"cannot read file: {exc.strerror}", display, code="io")]) from None
-    return load_bytes(raw, display)
+def _unreadable(display: str, exc: OSError, entry: Node | None, where: Path_) -> Diagnostic:
+    """The file cannot be read (not a regular file, too large, no permission): at the `extends:` entry
+    that names it, or on the recipe itself."""
+    code = "too_large" if isinstance(exc, TooLarge) else "io"
+    why = f"{exc.strerror or exc}" + (" for a recipe" if isinstance(exc, TooLarge) else "")
+    if entry is None:
+        return Diagnostic(f"cannot read file: {why}", display, code=code)
+    return _error(entry, where, f"cannot read base recipe {entry.value}: {why}", f"looked for {display}" if display != entry.value else "", code)
 
 
 def merge(base: Node, over: Node, path: Path_ = ()) -> Node:
@@ -90,10 +93,16 @@ def _extends_entries(node: Node, errors: list[Diagnostic]) -> list[Node]:
     return entries
 
 
-def _chain(display: str, reader: Reader, stack: list[str], errors: list[Diagnostic]) -> Node | None:
-    """The file at `display` merged over its bases; None when it could not be loaded."""
+def _chain(display: str, reader: Reader, stack: list[str], errors: list[Diagnostic], named_by: Node | None = None, named_at: Path_ = ()) -> Node | None:
+    """The file at `display` (named by the `extends:` entry `named_by` at `named_at`) merged over its bases;
+    None when it could not be loaded."""
     try:
-        root = from_document(_load(display, reader))
+        root = from_document(load_bytes(reader(display), display))
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        errors.append(_unreadable(display, exc, named_by, named_at))
+        return None
     except OrcError as exc:
         errors.extend(exc.diagnostics)
         return None
@@ -105,12 +114,15 @@ def _chain(display: str, reader: Reader, stack: list[str], errors: list[Diagnost
         where: Path_ = ("extends",) if entry is extends else ("extends", index)
         base_display = os.path.normpath(os.path.join(os.path.dirname(display), entry.value))
         identity = os.path.realpath(base_display)
+        if len(stack) > MAX_EXTENDS_DEPTH:
+            errors.append(_error(entry, where, f"extends goes more than {MAX_EXTENDS_DEPTH} bases deep", "a family is a base and a few recipes that extend it", "too_large"))
+            continue
         if identity in stack:
             cycle = " -> ".join([os.path.basename(p) for p in stack[stack.index(identity):]] + [os.path.basename(identity)])
             errors.append(_error(entry, where, f"extends cycle: {cycle}", "a recipe cannot extend itself, directly or through its bases"))
             continue
         try:
-            base = _chain(base_display, reader, stack + [identity], errors)
+            base = _chain(base_display, reader, stack + [identity], errors, entry, where)
         except FileNotFoundError:
             errors.append(_error(entry, where, f"base recipe not found: {entry.value}", f"looked for {base_display}", "missing_base"))
             continue
@@ -127,7 +139,7 @@ def load_composed_tree(path: str, reader: Reader = read_disk) -> Node:
     except FileNotFoundError:
         raise OrcError([Diagnostic("file not found", path, code="io")]) from None
     if errors or root is None:
-        raise OrcError(errors)
+        raise OrcError(hidden(errors))
     return root
 
 
@@ -205,8 +217,10 @@ def compose(
     found = interpolate(root, os.environ if env is None else env)
     errors += found.errors
     if errors:
-        raise OrcError(errors)
-    type_by_schema(root, model, found.from_env)
+        raise OrcError(hidden(errors))
+    errors += type_by_schema(root, model, found.from_env)
+    if errors:
+        raise OrcError(hidden(errors))
     doc = to_document(root, path)
     doc.secrets = found.secrets
     doc.from_env = found.from_env

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -22,10 +22,12 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_
+from orc_olive.secrecy import looks_like_token, redact, secret_problem
 
 MAX_BYTES = 2 * 1024 * 1024  # a recipe is a page of YAML; anything this big is a mistake
 MAX_NODES = 200_000  # bounds alias expansion ("billion laughs")
 MAX_DEPTH = 64  # bounds nesting, so no later stage (pydantic, JSON, Jinja) recurses without end
+MAX_DIGITS = 1000  # digits of an integer: far beyond any setting, well within what Python converts (4300)
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -95,18 +97,32 @@ def _pos(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+class NumberTooLong(ValueError):
+    """An integer with more than MAX_DIGITS digits."""
+
+    def __init__(self, digits: int):
+        super().__init__(f"an integer of {digits} digits is over the limit of {MAX_DIGITS} digits")
+        self.digits = digits
+
+
+def _integer(digits: str, base: int) -> int:
+    if len(digits.lstrip("+-")) > MAX_DIGITS:
+        raise NumberTooLong(len(digits.lstrip("+-")))
+    return int(digits, base)
+
+
 def scalar_value(text: str) -> Any:
-    """Type a plain scalar by the YAML 1.2 core schema."""
+    """Type a plain scalar by the YAML 1.2 core schema; NumberTooLong for an integer past MAX_DIGITS."""
     if _NULL.match(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
-        return int(text)
+        return _integer(text, 10)
     if _OCT.match(text):
-        return int(text[2:], 8)
+        return _integer(text[2:], 8)
     if _HEX.match(text):
-        return int(text[2:], 16)
+        return _integer(text[2:], 16)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -140,9 +156,13 @@ class _Builder:
         if isinstance(node, ScalarNode):
             if _SURROGATE.search(node.value):
                 return self._surrogates(node, path)
-            if node.style is None and node.tag == _STR:
-                return scalar_value(node.value)
-            return self._explicit_scalar(node, path)
+            try:
+                if node.style is None and node.tag == _STR:
+                    return scalar_value(node.value)
+                return self._explicit_scalar(node, path)
+            except NumberTooLong as exc:
+                self.error(node, path, str(exc), "a number in a recipe has a few digits", code="out_of_range")
+                return None
         if id(node) in self.active:
             self.error(node, path, "recursive YAML alias", "an anchor cannot contain itself")
             return None
@@ -229,6 +249,7 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         if exc.context and exc.problem:
             message = f"{exc.context.strip()}: {message}"
         hint = _source_line(text, line)
+        message = hide_secrets(message)
         raise OrcError([Diagnostic(f"YAML syntax error: {message}", file, line, col, (), hint, code="yaml_syntax")]) from None
     except yaml.YAMLError as exc:  # reader errors (control characters) carry a position too
         pos = getattr(exc, "position", None)
@@ -244,14 +265,14 @@ def load_text(text: str, file: str = "<recipe>") -> Document:
         p = _pos(exc.node)
         raise OrcError([Diagnostic(exc.message, file, p.line, p.column, (), exc.hint, code="too_large")]) from None
     if builder.errors:
-        raise OrcError(builder.errors)
+        raise OrcError(hidden(builder.errors))
     return builder.doc
 
 
 def load_bytes(raw: bytes, name: str) -> Document:
     """Decode and parse a recipe's bytes (from a file, or from git for `orc diff --rev`)."""
     if len(raw) > MAX_BYTES:
-        raise OrcError([Diagnostic(f"file is {len(raw)} bytes, over the {MAX_BYTES} byte limit for a recipe", name, code="too_large")])
+        raise OrcError([Diagnostic(f"file is over the {MAX_BYTES} byte limit for a recipe", name, code="too_large")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -261,8 +282,39 @@ def load_bytes(raw: bytes, name: str) -> Document:
     return load_text(text, name)
 
 
+_WORD = re.compile(r"[A-Za-z0-9_\-.+/=:~%?&]{8,}")
+_KEY_VALUE = re.compile(r"^\s*-?\s*[\"']?([A-Za-z0-9_\-.]+)[\"']?\s*:\s*[\"']?([^\s\"'#,}\]]{8,})")
+
+
+def _secret_word(word: str) -> bool:
+    return looks_like_token(word) or secret_problem("", word) is not None
+
+
+def holds_secret_value(line: str) -> bool:
+    """Whether a source line holds what looks like a secret: a token anywhere, or a credential key's value."""
+    pair = _KEY_VALUE.match(line)
+    if pair and secret_problem(pair[1], pair[2]) is not None:
+        return True
+    return any(_secret_word(word.strip(":=?&")) for word in _WORD.findall(line))
+
+
+def hide_secrets(text: str) -> str:
+    """`text` with every word that looks like a secret redacted (PyYAML quotes aliases, tags and keys)."""
+    return _WORD.sub(lambda m: redact(m[0]) if _secret_word(m[0].strip(":=?&")) else m[0], text)
+
+
+def hidden(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics with secret-looking words redacted from their messages, hints and paths: what the
+    source stage reports quotes keys, names and values before any later check can scrub them."""
+    return [replace(d, message=hide_secrets(d.message), hint=hide_secrets(d.hint), path=tuple(hide_secrets(p) if isinstance(p, str) else p for p in d.path))
+            for d in diagnostics]  # fmt: skip
+
+
 def _source_line(text: str, line: int) -> str:
     lines = text.splitlines()
     if 1 <= line <= len(lines):
-        return f"line {line}: {lines[line - 1].strip()[:80]}"
+        shown = lines[line - 1].strip()
+        if holds_secret_value(shown):
+            return f"line {line} is not shown: it holds what looks like a secret"
+        return f"line {line}: {shown[:80]}"
     return ""

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 from pydantic import BaseModel
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
-from orc_olive.source.loader import Position, load_text, scalar_value
+from orc_olive.source.loader import MAX_BYTES, MAX_DEPTH, NumberTooLong, Position, hide_secrets, load_text, scalar_value
 from orc_olive.source.located import Node, from_document, step_key
 
 MISSING = object()
@@ -84,15 +84,22 @@ def _keys_hint(annotation: Any, part: str, existing: Iterable[str]) -> str:
     return suggest(part, keys) or (one_of(keys) if keys else "this value has no fields")
 
 
+def label(arg: str) -> str:
+    """How an override is named in messages and as the origin of its value: `--set PATH`, never its
+    value (which may be a token), and a path part that looks like a secret redacted."""
+    return "--set " + ".".join(hide_secrets(part) for part in arg.partition("=")[0].strip().split("."))
+
+
 class _Setter:
     def __init__(self, root: Node, model: type[BaseModel], arg: str):
         self.root = root
         self.model = model
         self.arg = arg
-        self.origin = f"--set {arg}"
+        self.origin = label(arg)
 
     def fail(self, path: Path_, message: str, hint: str = "") -> OrcError:
-        return OrcError([Diagnostic(message, self.origin, 0, 0, path, hint, code="bad_override")])
+        shown = tuple(hide_secrets(p) if isinstance(p, str) else p for p in path)
+        return OrcError([Diagnostic(hide_secrets(message), self.origin, 0, 0, shown, hide_secrets(hint), code="bad_override")])
 
     def resolve(self, parts: list[str]) -> tuple[Path_, Any]:
         """The concrete data path of a dotted override path, checked against the schema and the data."""
@@ -167,16 +174,25 @@ class _Setter:
         node.value[path[-1]] = value
 
 
-def _value_node(text: str, annotation: Any, origin: str) -> Node:
+def _value_node(text: str, annotation: Any, origin: str, path: Path_) -> Node:
     """The node for an override's value: YAML for a flow list or mapping, else text typed by the schema."""
+    if len(text) > MAX_BYTES:
+        raise OrcError([Diagnostic(f"the value is over the {MAX_BYTES} byte limit for a recipe", origin, 0, 0, path, code="too_large")])
     if text.lstrip().startswith(("[", "{")):  # a YAML flow list or mapping
         try:
             parsed = from_document(load_text(f"value: {text}", origin)).value["value"]
         except OrcError as exc:
-            raise OrcError([Diagnostic(f"the value is not valid YAML: {d.message}", origin, 0, 0, (), code="bad_override") for d in exc.diagnostics]) from None
+            raise OrcError([Diagnostic(f"the value is not valid YAML: {d.message}", origin, 0, 0, path, code=_code(d.code)) for d in exc.diagnostics]) from None
         _relocate(parsed, origin)
         return parsed
-    return Node(typed(annotation, text), origin, NO_POSITION)
+    try:
+        return Node(typed(annotation, text), origin, NO_POSITION)
+    except NumberTooLong as exc:
+        raise OrcError([Diagnostic(str(exc), origin, 0, 0, path, "a number in a recipe has a few digits", code="out_of_range")]) from None
+
+
+def _code(code: str) -> str:
+    return code if code in ("too_large", "out_of_range") else "bad_override"
 
 
 def _relocate(node: Node, origin: str) -> None:
@@ -197,9 +213,12 @@ def apply_sets(root: Node, model: type[BaseModel], sets: Sequence[str]) -> list[
         if not eq or not all(parts):
             problems.append(Diagnostic("an override is PATH=VALUE", setter.origin, 0, 0, (), "e.g. --set target.device=cpu", code="bad_override"))
             continue
+        if len(parts) > MAX_DEPTH:
+            problems.append(Diagnostic(f"the path is more than {MAX_DEPTH} levels deep", setter.origin, 0, 0, (), code="too_large"))
+            continue
         try:
             path, annotation = setter.resolve(parts)
-            value = _value_node(text, annotation, setter.origin)
+            value = _value_node(text, annotation, setter.origin, path)
         except OrcError as exc:
             problems.extend(exc.diagnostics)
             continue
@@ -207,12 +226,18 @@ def apply_sets(root: Node, model: type[BaseModel], sets: Sequence[str]) -> list[
     return problems
 
 
-def type_by_schema(root: Node, model: type[BaseModel], paths: Iterable[Path_]) -> None:
-    """Turn whole values that came in as text (from the environment) into the type the schema wants."""
-    for path in paths:
+def type_by_schema(root: Node, model: type[BaseModel], paths: Iterable[Path_]) -> list[Diagnostic]:
+    """Turn whole values that came in as text (from the environment) into the type the schema wants;
+    returns the values that cannot be (an integer with too many digits)."""
+    problems = []
+    for path in sorted(paths, key=str):
         node: Node | None = root
         for part in path:
             node = _Setter.child(node, part)
         if node is not None and isinstance(node.value, str):
-            node.value = typed(annotation_at(model, path), node.value)
+            try:
+                node.value = typed(annotation_at(model, path), node.value)
+            except NumberTooLong as exc:
+                problems.append(Diagnostic(f"the value from the environment is too long: {exc}", node.file, node.pos.line, node.pos.column, path, code="out_of_range"))
+    return problems
 
