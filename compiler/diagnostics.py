@@ -145,8 +145,10 @@ def format_text(d: Diagnostic) -> str:
     return f"{where}: {d.severity}:{field_} {d.message}{hint}"
 
 
-def format_github(d: Diagnostic) -> str:
-    # GitHub workflow commands: properties are escaped per the runner's rules.
+def format_github(d: Diagnostic, end: tuple[int, int] | None = None) -> str:
+    """A GitHub workflow command: `title=` the code, the position with `endLine`/`endColumn` (the end of
+    the value or key the diagnostic is at: `end`, else the same line and column)."""
+    # properties are escaped per the runner's rules
     def prop(value: str) -> str:
         return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
 
@@ -159,5 +161,21 @@ def format_github(d: Diagnostic) -> str:
     hint = f" ({d.hint})" if d.hint else ""
     location = f"file={prop(d.file)}"
     if d.line:
-        location += f",line={d.line},col={d.column}"
+        end_line, end_column = end or (d.line, d.column)
+        location += f",line={d.line},endLine={end_line},col={d.column},endColumn={end_column}"
+    location += f",title={prop(d.code)}"
     return f"::{kind} {location}::{data(title + d.message + hint)}"
+
+
+# `# orc: ignore[short_training, cpu_dtype]` anywhere in a recipe or base: its warnings of those codes are silenced.
+_IGNORE_COMMENT = re.compile(r"#\s*orc:\s*ignore\[([^\]]*)\]")
+
+
+def ignore_comments(text: str) -> set[str]:
+    """The codes a file's `# orc: ignore[CODE, ...]` comments name."""
+    return {code.strip() for match in _IGNORE_COMMENT.finditer(text) for code in match.group(1).split(",") if code.strip()}
+
+
+def drop_ignored(diagnostics: Sequence[Diagnostic], ignore: set[str], by_file: dict[str, set[str]]) -> list[Diagnostic]:
+    """Without the warnings whose code is in `ignore` or in their own file's comments; errors always stay."""
+    return [d for d in diagnostics if d.severity != "warning" or (d.code not in ignore and d.code not in by_file.get(d.file, set()))]

@@ -21,10 +21,13 @@ from orc_olive.build.compile import compile_file
 from orc_olive.checks.evaluation import EVALUATORS, MEASURES
 from orc_olive.olive.log import OliveLog, read_metrics
 from orc_olive.olive.run_config import olive_available
+from orc_olive.recipe.evaluation_facts import GENAI_EVALUATOR
+from orc_olive.render.evaluation import PERPLEXITY_SCRIPT
 
 from .conftest import ROOT, recipe_copy
 
 TINY = ROOT / "examples" / "tiny-phi3"
+SCRIPT_SOURCE = ROOT / "compiler" / "olive" / "orc_perplexity.py"
 TRAVEL = ROOT / "examples" / "data" / "data_sample_travel.jsonl"
 EVAL_RECIPE = ROOT / "recipes" / "tiny-cpu-lora-int4-eval.yaml"
 needs_olive = pytest.mark.skipif(not olive_available(), reason="olive-ai is not installed")
@@ -68,7 +71,8 @@ def test_the_compiled_evaluator_passes_olives_start_up_and_a_typeless_one_does_n
     result = compile_file(EVAL_RECIPE)
     assert result.ok, [str(d) for d in result.diagnostics]
     evaluator = _olive_run_config(result.workflow, result.base_dir).engine.evaluator
-    assert evaluator.type == "OnnxEvaluator" and isinstance(evaluator.create_evaluator(), OnnxEvaluator)
+    # orc's own OnnxEvaluator: the recipe measures perplexity of model_builder's model
+    assert evaluator.type == GENAI_EVALUATOR and isinstance(evaluator.create_evaluator(), OnnxEvaluator)
     find_all_resources(convert_configs_to_dicts(evaluator))  # Engine.initialize's scan: must not raise
     typeless = json.loads(result.text)
     del typeless["evaluators"]["evaluator"]["type"]
@@ -80,7 +84,7 @@ def test_the_compiled_evaluator_passes_olives_start_up_and_a_typeless_one_does_n
 @needs_olive
 def test_latency_of_a_genai_model_times_olives_synthetic_prompts_with_past_key_values():
     result = compile_file(EVAL_RECIPE)
-    metric = _olive_run_config(result.workflow, result.base_dir).engine.evaluator.metrics[0]
+    (metric,) = [m for m in _olive_run_config(result.workflow, result.base_dir).engine.evaluator.metrics if m.name == "latency"]
     assert metric.data_config.type.lower() == "transformerspromptdummydatacontainer"
     container = metric.data_config.to_data_container()
     cwd = os.getcwd()
@@ -113,6 +117,74 @@ def test_metrics_are_ranked_as_written_and_perplexity_is_lower_is_better(tmp_pat
         assert metrics[0].sub_types[0].higher_is_better is False and metrics[0].data_config.name == "travel_holdout"
 
 
+# -- perplexity of model_builder's model: orc's evaluator, which feeds the past key/values ---------
+
+PERPLEXITY = "evaluate:\n  metrics: [{name: ppl, type: perplexity, dataset: travel}, {name: size, type: size_on_disk}]\n"
+
+
+def test_perplexity_of_a_genai_model_compiles_to_orcs_evaluator_named_from_the_recipes_folder(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    recipe = _recipe(real, LORA_INT4 + PERPLEXITY)
+    for seen in (recipe, tmp_path / "link" / recipe.name):  # the recipe's folder reached through a link too
+        result = compile_file(seen)
+        assert result.ok, [str(d) for d in result.diagnostics]
+        evaluator = result.workflow["evaluators"]["evaluator"]
+        assert evaluator["type"] == GENAI_EVALUATOR and not Path(evaluator["user_script"]).is_absolute()
+        # Olive runs in the recipe's folder and resolves the script from there
+        assert (seen.parent / evaluator["user_script"]).resolve() == SCRIPT_SOURCE.resolve() == PERPLEXITY_SCRIPT
+        assert evaluator["metrics"][0] == {
+            "name": "ppl", "type": "accuracy", "sub_types": [{"name": "perplexity", "higher_is_better": False, "priority": 1}], "data_config": "travel_holdout",
+        }  # fmt: skip
+    golden = json.loads((ROOT / "tests" / "golden" / "tiny-cpu-lora-int4-eval.json").read_text())["evaluators"]["evaluator"]
+    assert golden["user_script"] == "../compiler/olive/orc_perplexity.py"  # from recipes/, in the checkout
+    without = compile_file(_recipe(tmp_path, LORA_INT4 + "evaluate:\n  metrics: [{name: size, type: size_on_disk}]\n", "s"))
+    assert without.workflow["evaluators"]["evaluator"] == {"type": "OnnxEvaluator", "metrics": [{"name": "size", "type": "size_on_disk", "sub_types": [{"name": "bytes"}]}]}
+
+
+def test_an_evaluator_named_in_the_recipe_that_cannot_feed_past_key_values_is_refused(tmp_path):
+    body = LORA_INT4 + PERPLEXITY.replace("evaluate:\n", "evaluate:\n  type: OnnxEvaluator\n")
+    (error,) = compile_file(_recipe(tmp_path, body)).diagnostics.errors
+    assert error.dotted_path == "evaluate.type" and "OnnxEvaluator cannot measure perplexity" in error.message and GENAI_EVALUATOR in error.hint
+
+
+@needs_olive
+def test_olive_starts_orcs_evaluator_with_olives_perplexity_metric_on_the_held_out_data(tmp_path):
+    from olive.evaluator.olive_evaluator import OnnxEvaluator
+
+    result = compile_file(_recipe(tmp_path, LORA_INT4 + PERPLEXITY))
+    config = _olive_run_config(result.workflow, result.base_dir).engine.evaluator  # imports the script, which registers the evaluator
+    evaluator = config.create_evaluator()
+    assert type(evaluator).__name__ == GENAI_EVALUATOR and isinstance(evaluator, OnnxEvaluator)
+    metric = config.metrics[0]
+    assert (metric.type, metric.sub_types[0].name, metric.sub_types[0].higher_is_better, metric.data_config.name) == ("accuracy", "perplexity", False, "travel_holdout")
+
+
+@needs_olive
+def test_the_script_measures_mean_next_token_nll_of_the_unpadded_texts_and_imports_nothing_of_orc():
+    import ast
+
+    import numpy as np
+    from olive.common.import_lib import import_user_module
+
+    script = import_user_module(str(PERPLEXITY_SCRIPT))
+    vocab = 7
+    nll, count = script._next_token_nll(np.zeros((5, vocab), dtype=np.float32), np.array([1, 2, -100, 4, 5]))  # uniform: p = 1/7
+    assert count == 3 and math.isclose(math.exp(nll / count), vocab)
+    sure = np.full((3, vocab), -30.0, dtype=np.float32)
+    sure[0, 2] = sure[1, 3] = 30.0  # each next token certain
+    nll, count = script._next_token_nll(sure, np.array([0, 2, 3]))
+    assert count == 2 and 0 <= nll < 1e-6
+    batch = ({"input_ids": np.array([[5, 6, 0], [7, 8, 9]]), "attention_mask": np.array([[1, 1, 0], [1, 1, 1]])}, np.array([[5, 6, -100], [7, 8, 9]]))
+    assert [(list(ids), list(labels)) for ids, labels in script._texts([batch])] == [([5, 6], [5, 6]), ([7, 8, 9], [7, 8, 9])]
+    # it runs inside Olive's process: Olive, onnxruntime (through Olive), onnx and numpy only
+    tree = ast.parse(PERPLEXITY_SCRIPT.read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= {"__future__", "math", "typing", "numpy", "onnx", "olive"}, imported
+
+
 # -- 4. lm-eval ----------------------------------------------------------------------------------
 
 
@@ -143,7 +215,11 @@ def test_lm_eval_backend_must_fit_the_final_model(tmp_path):
 @pytest.mark.parametrize(
     ("metrics", "path", "message"),
     [
-        ("[{name: p, type: perplexity, dataset: travel}]", "evaluate.metrics[0].type", "cannot measure perplexity on the onnxruntime-genai model"),
+        ("[{name: a, type: accuracy, dataset: travel}]", "evaluate.metrics[0].type", "cannot measure accuracy on the onnxruntime-genai model"),
+        ("[{name: p, type: perplexity, dataset: travel, backend: torch_metrics}]", "evaluate.metrics[0].backend", "with its own evaluator: backend has no say"),
+        ("[{name: p, type: perplexity}]", "evaluate.metrics[0]", "a perplexity metric on this model needs data"),
+        ("[{name: c, type: custom, user_config: {user_script: s.py, evaluate_func: f}, measures: [{name: m}]}]", "evaluate.metrics[0].type",
+         "Olive 0.13 cannot start a workflow with a custom metric"),
         ("[{name: l, type: latency, dataset: travel}]", "evaluate.metrics[0].dataset", "only with inputs that hold its past key values"),
         ("[{name: l, type: latency, measures: [{name: avgg}]}]", "evaluate.metrics[0].measures[0].name", "'avgg' is not a measure of a latency metric"),
         ("[{name: l, type: latency, measures: [{name: avg, priority: 1}, {name: p90, priority: 3}]}]", "evaluate.metrics[0].measures[1].priority", "ranking rule"),
@@ -170,7 +246,7 @@ def test_our_tables_match_olives_evaluators_and_measures():
     from olive.evaluator.metric import AccuracySubType, LatencySubType, SizeOnDiskSubType, ThroughputSubType
     from olive.evaluator.registry import Registry
 
-    assert set(EVALUATORS) == set(Registry._REGISTRY)
+    assert set(EVALUATORS) == set(Registry._REGISTRY) - {GENAI_EVALUATOR}  # orc's own, once its script is imported
     assert set(MEASURES["accuracy"]) == {m.value for m in AccuracySubType}
     assert set(MEASURES["latency"]) == {m.value for m in LatencySubType} == {m.value for m in ThroughputSubType}
     assert set(MEASURES["size_on_disk"]) == {m.value for m in SizeOnDiskSubType}
@@ -297,17 +373,23 @@ def test_the_log_keeps_eval_losses_and_where_olive_saved_the_metrics(tmp_path):
 
 @pytest.mark.integration
 @needs_olive
-def test_lora_holdout_int4_run_reports_eval_loss_and_metrics(tmp_path):
+def test_lora_holdout_int4_run_reports_eval_loss_perplexity_and_latency(tmp_path):
     pytest.importorskip("onnxruntime_genai")
     recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4-eval")
     done = subprocess.run([sys.executable, "-m", "orc_olive", "compile-and-run", str(recipe)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "out" / "model.manifest.json").read_text())
     metrics = manifest["metrics"]
-    assert set(metrics) == {"latency-avg", "latency-p90", "size-bytes"}
+    assert set(metrics) == {"perplexity-perplexity", "latency-avg", "latency-p90", "size-bytes"}
     assert 0 < metrics["latency-avg"] <= metrics["latency-p90"] < 10_000 and metrics["size-bytes"] > 100_000
     lora = manifest["steps"][0]
     assert 0 < lora["eval_loss"] < 20 and math.isfinite(lora["train_loss"])
+    perplexity = metrics["perplexity-perplexity"]
+    assert math.isfinite(perplexity) and perplexity > 1
+    # the int4 model on the held-out part, beside the trainer's loss on the same part before int4
+    # (the tiny model is untrained: both near its vocabulary of 512, e.g. 514.3 and exp(6.241) = 513.4)
+    assert abs(math.log(perplexity) - lora["eval_loss"]) < 0.5
     line = next(x for x in done.stderr.splitlines() if x.startswith("metrics: "))
+    assert f"perplexity-perplexity {perplexity:g}" in line
     assert f"latency-avg {metrics['latency-avg']:g}" in line and f"size-bytes {metrics['size-bytes']:g}" in line
     assert f"lora: eval loss {lora['eval_loss']:.4f}" in done.stderr and "[1/3] lora (LoRA) eval loss:" in done.stderr

@@ -113,14 +113,18 @@ def test_script_references_are_relative_to_the_new_recipe(tmp_path):
 
 
 @pytest.mark.parametrize("golden", sorted((ROOT / "tests" / "golden").glob("*.json")), ids=lambda p: p.stem)
-def test_orc_workflows_import_deterministically_and_compile_back(golden, tmp_path):
+def test_orc_workflows_import_deterministically_and_compile_back(golden):
     config = json.loads(golden.read_text())
-    texts = {import_config(config, tmp_path / "w.json", tmp_path / "w.yaml").text for _ in range(2)}
+    # as if in recipes/ (nothing is written), where the workflow was compiled and its relative paths lead
+    source, recipe = ROOT / "recipes" / f"{golden.stem}.json", ROOT / "recipes" / f"{golden.stem}.imported.yaml"
+    texts = {import_config(config, source, recipe).text for _ in range(2)}
     assert len(texts) == 1
-    workflow = compile_text(texts.pop(), tmp_path / "w.yaml")
+    workflow = compile_text(texts.pop(), recipe)
     assert list(workflow["passes"]) == list(config["passes"])
-    for key in ("passes", "input_model", "systems", "data_configs", "output_dir", "host", "target"):
-        assert json.dumps(workflow[key], sort_keys=True) == json.dumps(config[key], sort_keys=True), key
+    for data in (workflow, config):  # Olive finds data configs by name: their order carries no meaning
+        data["data_configs"] = {d["name"]: d for d in data["data_configs"]}
+    for key in ("passes", "input_model", "systems", "data_configs", "output_dir", "host", "target", "evaluators"):
+        assert json.dumps(workflow.get(key), sort_keys=True) == json.dumps(config.get(key), sort_keys=True), key
 
 
 def test_legacy_engine_block_and_hf_config_are_rewritten():
@@ -170,7 +174,6 @@ def test_a_recipe_needs_exactly_one_input_model(tmp_path):
 
 def test_cli_import_writes_a_recipe_and_reports_dropped_values(tmp_path):
     config = tmp_path / "old.json"
-    # (output_dir given: Olive's default '.' becomes an output.dir holding the recipe, which orc refuses to replace)
     config.write_text(json.dumps({"$schema": "x", "input_model": {"type": "HfModel", "model_path": "org/m"}, "output_dir": "models",
                                   "passes": {"c": {"type": "OnnxConversion", "config": {"target_opset": 17}}}}))
     out = tmp_path / "r" / "old.yaml"
@@ -272,6 +275,8 @@ def test_lab_dataset_becomes_a_typed_dataset_when_its_file_is_there(tmp_path):
     config = json.loads((LAB / "02_finetune_lora.json").read_text())
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "data_sample_travel.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
+    (tmp_path / "models" / "phi" / "awq").mkdir(parents=True)  # the lab's first command's output, which the config reads
+    (tmp_path / "models" / "phi" / "awq" / "config.json").write_text('{"model_type": "phi3"}')
     imported = import_config(config, tmp_path / "lab.json", tmp_path / "lab.yaml")
     assert imported.recipe["datasets"] == {
         "train_data": {
@@ -288,6 +293,7 @@ def test_lab_dataset_becomes_a_typed_dataset_when_its_file_is_there(tmp_path):
 def test_explain_names_an_olive_input_model(tmp_path):
     from orc_olive.output.explain import table
 
+    (tmp_path / "model.onnx").write_bytes(b"")
     text = "name: r\nsteps:\n  - pass: {type: OnnxQuantization}\nolive:\n  input_model: {type: ONNXModel, model_path: model.onnx}\n"
     result = compile_document(load_text(text, str(tmp_path / "r.yaml")))
     assert result.ok, [str(d) for d in result.diagnostics]
@@ -304,11 +310,13 @@ def test_cli_import_never_writes_over_the_config(tmp_path):
     assert proc.returncode == 2 and "is the config itself" in proc.stderr and config.read_text() == original
 
 
-def test_a_separate_host_system_becomes_the_targets_host_device(tmp_path):
-    config = json.loads((ROOT / "tests" / "golden" / "phi35-awq-lora-travel-cpu.json").read_text())
-    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+def test_a_separate_host_system_becomes_the_targets_host_device():
+    golden = ROOT / "tests" / "golden" / "phi35-awq-lora-travel-cpu.json"
+    config = json.loads(golden.read_text())
+    recipe = ROOT / "recipes" / "host.imported.yaml"  # where the workflow's relative paths lead; nothing is written
+    imported = import_config(config, recipe.with_suffix(".json"), recipe)
     assert imported.recipe["target"] == {"device": "cpu", "provider": "CPUExecutionProvider", "host_device": "gpu"}
-    workflow = compile_text(imported.text, tmp_path / "w.yaml")
+    workflow = compile_text(imported.text, recipe)
     assert (workflow["systems"], workflow["host"], workflow["target"]) == (config["systems"], "host_system", "local_system")
 
 
@@ -342,3 +350,36 @@ def test_group_by_length_becomes_the_sampling_strategy(value, expected):
     modern, notes = modernise(config)
     assert modern["passes"]["l"]["training_args"] == expected
     assert len(notes) == 1 and "train_sampling_strategy" in str(notes[0])
+
+
+def test_an_evaluator_without_a_type_imports_as_evaluate_with_the_type_olive_needs(tmp_path):
+    config = {
+        "input_model": {"type": "HfModel", "model_path": "org/model", "task": "text-classification"},
+        "data_configs": [{"name": "d", "type": "HuggingfaceContainer", "load_dataset_config": {"data_name": "org/data", "split": "train"}}],
+        "evaluators": {"common": {"metrics": [{"name": "lat", "type": "latency", "sub_types": [{"name": "avg"}], "data_config": "d"}]}},
+        "evaluator": "common",
+        "passes": {"conv": {"type": "OnnxConversion"}},
+        "output_dir": "out",
+    }
+    imported = import_config(config, tmp_path / "w.json", tmp_path / "w.yaml")
+    assert imported.ok, imported.errors
+    assert imported.recipe["evaluate"] == {"name": "common", "metrics": [{"name": "lat", "type": "latency", "measures": [{"name": "avg"}], "dataset": "d"}]}
+    assert "# the config's evaluator 'common' has no type, on which Olive 0.13 fails at start-up: orc writes OnnxEvaluator" in imported.text
+    assert "evaluators" not in imported.recipe.get("olive", {})
+    workflow = compile_text(imported.text, tmp_path / "w.yaml")
+    assert workflow["evaluators"] == {"common": {"type": "OnnxEvaluator", **config["evaluators"]["common"]}}
+
+
+@pytest.mark.parametrize("output_dir", ["<none>", None, ".", "./"])
+def test_a_config_writing_into_its_own_folder_gets_an_output_folder_the_guard_accepts(tmp_path, output_dir):
+    config = {"input_model": {"type": "HfModel", "model_path": "org/m"}, "passes": {"c": {"type": "OnnxConversion"}}}
+    if output_dir != "<none>":
+        config["output_dir"] = output_dir
+    (tmp_path / "workflow.json").write_text(json.dumps(config))
+    recipe = tmp_path / "workflow.yaml"
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "import", str(tmp_path / "workflow.json"), "-o", str(recipe)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = recipe.read_text()
+    assert "output:\n  # the config " in text and "so orc puts the model in a folder of its own" in text and "  dir: workflow-output\n" in text
+    proc = subprocess.run([sys.executable, "-m", "orc_olive", "validate", str(recipe)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr

@@ -85,3 +85,20 @@ def test_the_recipe_counts_the_same_however_it_is_named(tmp_path, monkeypatch):
     by_absolute = manifest.fingerprint([recipe], result.text, result.recipe, result.base_dir)
     by_relative = manifest.fingerprint([Path(recipe.name)], result.text, result.recipe, result.base_dir)
     assert by_absolute == by_relative
+
+
+def test_the_manifest_schema_is_generated_and_up_to_date():
+    import json
+
+    import jsonschema
+
+    from orc_olive.run.manifest_schema import MANIFEST_SCHEMA_FILE, manifest_schema_text
+
+    from .test_report import manifest
+
+    assert MANIFEST_SCHEMA_FILE.read_text(encoding="utf-8") == manifest_schema_text(), "run `python -m orc_olive.run.manifest_schema`"
+    validator = jsonschema.Draft202012Validator(json.loads(manifest_schema_text()))
+    validator.validate(manifest())
+    wrong = manifest()
+    wrong["steps"][0]["loss_history"][0]["step"] = "one"
+    assert not validator.is_valid(wrong), "the schema says what each field holds"

@@ -80,3 +80,16 @@ def test_pre_commit_try_repo_installs_and_runs_the_hook(other_repo, tmp_path):
     assert "recipes/bad.yaml:7:21: error: steps[0].lora.dataset: unknown dataset 'dd'" in run.stdout
     assert "2 recipes checked: 1 error, 0 warnings" in run.stdout
     shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+
+
+def test_a_changed_base_also_checks_the_recipes_that_extend_it(other_repo):
+    # only the base is staged (pre-commit passes only it); the recipe that extends it is checked too
+    (other_repo / "recipes" / "team").mkdir()
+    (other_repo / "recipes" / "team" / "child.yaml").write_text("extends: ../good.yaml\nname: child\n", encoding="utf-8")
+    (other_repo / "recipes" / "good.yaml").write_text(GOOD.replace("precision: int4", "precision: int3"), encoding="utf-8")
+    hook = HOOKS["orc-validate"]
+    command = [sys.executable, "-m", "orc_olive", *shlex.split(hook["entry"])[1:], *hook_files(hook, ["recipes/good.yaml"])]
+    run = subprocess.run(command, cwd=other_repo, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 1
+    assert "recipes/good.yaml:8:32: error: steps[1].model_builder.precision" in run.stderr
+    assert "2 recipes checked: 1 error" in run.stderr  # good.yaml and team/child.yaml

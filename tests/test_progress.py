@@ -96,3 +96,18 @@ def test_a_failure_with_a_model_in_place_says_what_was_kept_and_where_this_runs_
         "orc: full Olive log: /out/model.runs/r1.olive.log",
         "orc: the previous model is unchanged",
     ]
+
+
+def test_plain_loss_lines_say_the_training_step_and_the_summary_names_the_report_page():
+    out, ticks = io.StringIO(), iter(range(100))
+    progress = Progress("normal", out, lambda: float(next(ticks)))
+    log = OliveLog(["lora"])
+    progress.begin("tiny", [("lora", "LoRA")])
+    for line in [RUN_LORA, " 50%|█████     | 2/4 [00:01<00:01,  1.41it/s]", "{'loss': '6.274', 'epoch': '0.03'}", END_LORA]:
+        progress.event(log, line, log.feed(line))
+    outcome = RunOutcome(0, "succeeded", report=__import__("pathlib").Path("/out/model.report.html"))
+    progress.summary([], outcome, RunPaths(__import__("pathlib").Path("/out/model")))
+    text = out.getvalue()
+    assert "[1/1] lora (LoRA) loss at log 1: 6.2740  (step 2/4, " in text
+    assert text.rstrip().endswith("report: /out/model.report.html")
+    assert "\x1b" not in text and "\r" not in text

@@ -267,7 +267,7 @@ def test_two_runs_of_one_output_the_second_is_refused_and_the_first_succeeds(tmp
     first.wait(timeout=600)
 
     output = (tmp_path / "out" / "model").resolve()
-    assert second.returncode == 1
+    assert second.returncode == 5  # the run could not start (exit code 5: the run failed)
     assert second.stderr.strip() == (f"orc: {output} is being written by another orc run (pid {first.pid}; lock {lock_path(output)}): "
                                      "wait for it to finish, or stop it, and run again")
     assert first.returncode == 0, "".join(lines) + rest
@@ -320,13 +320,13 @@ def test_a_full_disk_leaves_the_last_good_output(tmp_path, small_disk):
     _longer_training(recipe)  # a run that has to write a new model, into less room than it takes
     _fill(small_disk, leave=256 * 1024)
     some_room = _orc("compile-and-run", str(recipe))
-    assert some_room.returncode == 1, some_room.stderr
+    assert some_room.returncode == 5, some_room.stderr  # the run failed
     assert "Traceback" not in some_room.stderr and "internal error" not in some_room.stderr
     assert "orc: run failed:" in some_room.stderr
 
     _fill(small_disk, leave=0)
     no_room = _orc("compile-and-run", str(recipe))
-    assert no_room.returncode == 1, no_room.stderr
+    assert no_room.returncode == 5, no_room.stderr
     assert "no space left on the disk" in no_room.stderr and "Traceback" not in no_room.stderr
 
     (small_disk / "filler").unlink()

@@ -31,10 +31,11 @@ def test_github_format_annotates_file_line_and_column(orc_cmd):
     run = validate(orc_cmd, "--format", "github", "tests/cases/invalid/unknown-dataset.yaml")
     assert run.returncode == 1
     assert run.stdout.strip().splitlines() == [
-        "::warning file=tests/cases/invalid/unknown-dataset.yaml,line=10,col=7::"
+        "::warning file=tests/cases/invalid/unknown-dataset.yaml,line=10,endLine=10,col=7,endColumn=7,title=cpu_dtype::"
         "steps[0].lora: LoRA trains in bfloat16 (the default) on a CPU: half precision is very slow or unsupported there "
         "(set torch_dtype: float32 for CPU training)",
-        "::error file=tests/cases/invalid/unknown-dataset.yaml,line=11,col=16::"
+        # the annotation spans the value `travle` (columns 16 to 21), titled with the code
+        "::error file=tests/cases/invalid/unknown-dataset.yaml,line=11,endLine=11,col=16,endColumn=21,title=unknown_dataset::"
         "steps[0].lora.dataset: unknown dataset 'travle' (did you mean 'travel'?)",
     ]
 
@@ -48,7 +49,7 @@ def test_json_format_is_a_list_of_records(orc_cmd):
     ]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "markdown"])
 def test_literal_secrets_are_reported_but_never_printed(orc_cmd, fmt):
     run = validate(orc_cmd, "--format", fmt, "tests/cases/invalid/literal-secrets.yaml")
     output = run.stdout + run.stderr
@@ -75,6 +76,8 @@ def test_a_folder_skips_yaml_that_is_not_a_recipe_but_a_named_file_is_checked(or
     workflow = ROOT / "examples" / "ci" / "validate-recipes.yml"
     run = validate(orc_cmd, "examples")
     assert run.returncode == 0, run.stderr
-    assert f"skipped 1 YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): {workflow.relative_to(ROOT)}" in run.stderr
+    conda = ROOT / "examples" / "azureml" / "conda.yaml"  # the cloud recipe's job environment (issue 18)
+    assert ("skipped 2 YAML file(s) in the folders that are not recipes (no top-level steps/extends/model): "
+            f"{conda.relative_to(ROOT)}, {workflow.relative_to(ROOT)}") in run.stderr
     named = validate(orc_cmd, str(workflow))
     assert named.returncode == 1 and "required field 'steps' is missing" in named.stderr

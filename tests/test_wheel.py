@@ -62,6 +62,12 @@ def test_new_validate_compile_and_schema_work_outside_the_repository(installed, 
     assert compiled.returncode == 0, compiled.stderr
     workflow = json.loads((tmp_path / "mine.json").read_text())
     assert [p["type"] for p in workflow["passes"].values()] == ["LoRA", "MergeAdapterWeights", "ModelBuilder"]
+    # perplexity of model_builder's model: the evaluator's script, named from the recipe's folder, is the installed one
+    (tmp_path / "ppl.yaml").write_text(text.replace("name: mine", "name: ppl", 1) + "evaluate:\n  metrics: [{name: ppl, type: perplexity, dataset: travel}]\n")
+    assert _run(bin_dir, "compile", "ppl.yaml", "-o", "ppl.json", cwd=tmp_path).returncode == 0
+    script = json.loads((tmp_path / "ppl.json").read_text())["evaluators"]["evaluator"]["user_script"]
+    installed_script = next((bin_dir.parent / "lib").glob("python*/site-packages/orc_olive/olive/orc_perplexity.py"))
+    assert (tmp_path / script).resolve() == installed_script.resolve()
 
     site = next((bin_dir.parent / "lib").glob("python*/site-packages/orc_olive"))
     before = {p: p.stat().st_mtime_ns for p in site.rglob("*") if p.is_file()}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from orc_olive.build.chain import resolve_from
 from orc_olive.checks import olive_block
 from orc_olive.checks.collect import invalid_recipe_checks, run_checks
 from orc_olive.checks.secrets import literal_secrets, scrub, secret_diagnostics
@@ -117,12 +118,13 @@ def _check_and_render(doc: Document, result: Result, olive: bool) -> list[Diagno
     recipe, problems = parse_recipe(doc)
     if recipe is None:
         return problems + list(invalid_recipe_checks(doc, result.base_dir))
+    recipe, chained = resolve_from(recipe, doc, result.base_dir)  # issue 15: `model: {from: ...}` (build/chain.py)
     result.recipe = recipe
-    problems += run_checks(recipe, doc, result.base_dir) + olive_block.check(recipe, doc)
+    problems += chained + run_checks(recipe, doc, result.base_dir) + olive_block.check(recipe, doc)
     if any(d.severity == "error" for d in problems):
         return problems
     try:
-        workflow = apply_olive_block(render_workflow(build_context(recipe)), recipe.olive)
+        workflow = apply_olive_block(render_workflow(build_context(recipe, result.base_dir)), recipe.olive)
     except ValueError as exc:  # e.g. a non-finite number, which JSON cannot hold
         return problems + [Diagnostic(f"cannot render the workflow: {exc}", doc.file, 1, 1, code="render")]
     found = schema_errors(workflow) + (run_config_errors(workflow, result.base_dir) if olive else [])

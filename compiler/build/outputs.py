@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from orc_olive.build.compile import Result
+from orc_olive.build.graph import plan_files
 from orc_olive.checks.base import at
 from orc_olive.checks.outputs import _inputs as recipe_inputs
 from orc_olive.diagnostics import Diagnostic, OrcError
@@ -36,6 +37,7 @@ def planned_outputs(result: Result, output: Path) -> list[OutputFile]:
     if not result.ok or result.workflow is None or result.recipe is None:
         raise ValueError("refusing to write a workflow that has errors")
     files = [OutputFile(output, result.text, holds_secret(result.text, result.secrets))]
+    files += [OutputFile(path, text, holds_secret(text, result.secrets)) for path, text in plan_files(result, output)]  # issue 15
     if result.recipe.target.system == "azureml":
         spec_path, spec_text = _azureml_spec(result, output)
         files.append(OutputFile(spec_path, spec_text, holds_secret(spec_text, result.secrets)))
@@ -91,7 +93,7 @@ def _azureml_spec(result: Result, output: Path) -> tuple[Path, str]:
     local += [base / p for p in model_paths if p and (base / p).exists()]
     code = Path(os.path.commonpath([p.resolve() for p in local]))
     code_dir = os.path.relpath(code, output.resolve().parent)
-    text = azureml_job.job_spec_text(recipe, output.name, code_dir, os.path.relpath(base, code))
+    text = azureml_job.job_spec_text(recipe, output.name, code_dir, os.path.relpath(base, code), base)
     problems = azureml_job.spec_problems(text, spec.resolve()) or []
     if problems:
         doc = result.document

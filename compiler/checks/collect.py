@@ -10,11 +10,15 @@ from typing import Any, Iterator
 
 from pydantic import ValidationError
 
+from orc_olive.checks.adapters import ADAPTER_CHECKS
+from orc_olive.checks.azureml import AZUREML_CHECKS
 from orc_olive.checks.base import Check
 from orc_olive.checks.data import DATA_CHECKS, dataset_columns, local_files
 from orc_olive.checks.evaluation import EVALUATION_CHECKS
+from orc_olive.checks.join_length import JOIN_CHECKS
 from orc_olive.checks.model_source import model_path
 from orc_olive.checks.olive_data import OLIVE_DATA_CHECKS
+from orc_olive.checks.olive_files import OLIVE_FILE_CHECKS
 from orc_olive.checks.outputs import output_guard
 from orc_olive.checks.passes import PIPELINE_CHECKS
 from orc_olive.checks.references import azureml_target, dataset_names, dataset_references, raw_dataset_references, target_provider, unique_ids
@@ -24,7 +28,7 @@ from orc_olive.diagnostics import Diagnostic
 from orc_olive.recipe.models import Dataset, ModelSpec, Recipe
 from orc_olive.source.loader import Document
 
-CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_provider, azureml_target, model_path, *PIPELINE_CHECKS, *SEARCH_CHECKS, *DATA_CHECKS, *OLIVE_DATA_CHECKS, *EVALUATION_CHECKS, output_guard, *VALUE_CHECKS]
+CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_provider, azureml_target, *AZUREML_CHECKS, model_path, *PIPELINE_CHECKS, *SEARCH_CHECKS, *DATA_CHECKS, *OLIVE_DATA_CHECKS, *OLIVE_FILE_CHECKS, *JOIN_CHECKS, *EVALUATION_CHECKS, output_guard, *VALUE_CHECKS, *ADAPTER_CHECKS]  # ADAPTER_CHECKS: issue 15
 
 
 def run_checks(recipe: Recipe, doc: Document, base: Path) -> list[Diagnostic]:

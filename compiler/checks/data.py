@@ -14,6 +14,7 @@ from orc_olive import catalog
 from orc_olive.checks.base import at, steps
 from orc_olive.checks.data_columns import columns, count_rows, data_files, is_pattern, placeholders
 from orc_olive.diagnostics import Diagnostic, Path_, closest, suggest
+from orc_olive.recipe.datasets import is_cloud
 from orc_olive.recipe.derived import data_format
 from orc_olive.recipe.forms import ADAPTER_TRAINERS
 from orc_olive.recipe.models import Recipe
@@ -38,7 +39,7 @@ def _missing_hint(base: Path, value: str, folder: bool) -> str:
 def local_files(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic]:
     for name, dataset in recipe.datasets.items():
         for i, file in enumerate(dataset.file_list):
-            if not data_files(base, file):
+            if not is_cloud(file) and not data_files(base, file):  # cloud data: cloud_data() and checks/azureml.py
                 path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
                 what = "no data file matches" if is_pattern(file) else "data file not found:"
                 hint = _missing_hint(base, file, folder=False)
@@ -149,6 +150,13 @@ def cloud_data(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic
     runs only inside an AzureML job: Olive 0.13 has no such resource and takes the mapping for a file name."""
     if recipe.target.system == "azureml":
         return
+    for name, dataset in recipe.datasets.items():  # `files: azureml://datastores/...` or `azureml:<asset>:<version>`
+        for i, file in enumerate(dataset.file_list):
+            if is_cloud(file):
+                path: Path_ = ("datasets", name, "files") + ((i,) if not isinstance(dataset.files, str) else ())
+                yield at(doc, path, f"'{file}' is AzureML data, which only an AzureML job can mount: Olive 0.13 cannot read it on a"
+                         f" {recipe.target.system} target", "run it as an AzureML job (`target: {system: azureml, azureml: {...}}`),"
+                         " or download the data and give its local files", "unsupported")
     data = doc.data if isinstance(doc.data, dict) else {}
     datasets, olive = data.get("datasets"), data.get("olive")
     configs = olive.get("data_configs") if isinstance(olive, dict) else None

@@ -1,5 +1,5 @@
-"""Checks of evaluation: the `evaluate:` section against what Olive 0.13's evaluators accept and can
-run on the model the recipe builds, holdout names, and training arguments that ask for evaluation
+"""Checks of evaluation: the `evaluate:` section against what Olive 0.13's evaluators (and orc's own
+perplexity script for onnxruntime-genai models) accept and can run on the model the recipe builds, holdout names, and training arguments that ask for evaluation
 without evaluation data (Olive then silently turns evaluation off)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from orc_olive.checks.base import at, steps
 from orc_olive.diagnostics import Diagnostic, one_of, suggest
 from orc_olive.recipe.datasets import HOLDOUT_SUFFIX
 from orc_olive.recipe.evaluation import Metric
-from orc_olive.recipe.evaluation_facts import EVALUATOR_BY_FORM, FinalModel, evaluator_type, final_model
+from orc_olive.recipe.evaluation_facts import EVALUATOR_BY_FORM, GENAI_EVALUATOR, FinalModel, evaluator_type, final_model
 from orc_olive.recipe.forms import FORM_LABELS
 from orc_olive.recipe.models import Recipe
 from orc_olive.recipe.steps import HF, ONNX
@@ -40,7 +40,7 @@ def evaluation(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagnostic
         return
     final = final_model(recipe)
     kind = evaluator_type(recipe)
-    if evaluate.type is not None and evaluate.type not in EVALUATORS:
+    if evaluate.type is not None and evaluate.type not in EVALUATORS + (GENAI_EVALUATOR,):
         yield _at(doc, ("evaluate", "type"), f"'{evaluate.type}' is not an Olive 0.13 evaluator", suggest(evaluate.type, EVALUATORS) or one_of(EVALUATORS))
     elif kind is None:
         yield _at(doc, ("evaluate",), "orc cannot tell which Olive evaluator runs the final model (its form is not one orc follows)",
@@ -71,6 +71,7 @@ def _input_model(recipe: Recipe, doc: Document, kind: str | None, final: FinalMo
     if not recipe.engine.evaluate_input_model or kind is None or final.input_form is None:
         return
     wanted = EVALUATOR_BY_FORM.get(final.input_form)
+    kind = "OnnxEvaluator" if kind == GENAI_EVALUATOR else kind  # orc's own is an OnnxEvaluator
     if kind in ("OnnxEvaluator", "PyTorchEvaluator") and wanted and wanted != kind:
         yield at(doc, ("engine", "evaluate_input_model"),
                  f"Olive evaluates the input model with the final model's {kind}, which cannot run a {FORM_LABELS[final.input_form]} model:"
@@ -79,6 +80,9 @@ def _input_model(recipe: Recipe, doc: Document, kind: str | None, final: FinalMo
 
 def _measures(doc: Document, path: tuple, metric: Metric) -> Iterator[Diagnostic]:
     allowed = MEASURES.get(metric.type)
+    if metric.type == "custom":
+        yield _at(doc, path + ("type",), "Olive 0.13 cannot start a workflow with a custom metric: writing out its config fails on the metric's backend (None)",
+                  "measure accuracy, perplexity, latency, throughput or size_on_disk, or run lm-eval tasks with `lm_eval:`")
     if metric.type == "custom" and not metric.measures:
         yield _at(doc, path, "a custom metric names its measures (the keys its evaluate function returns)", "e.g. measures: [{name: my_score, priority: 1, higher_is_better: true}]", key=True)
     for index, measure in enumerate(metric.measures):
@@ -98,10 +102,18 @@ def _metric_data(recipe: Recipe, doc: Document, path: tuple, metric: Metric, fin
         if metric.type in TIMED:
             yield _at(doc, path + ("dataset",), "Olive 0.13 times an onnxruntime-genai model only with inputs that hold its past key values, which text data lacks",
                       "leave out `dataset:`: orc then times synthetic prompts of `prompt_tokens` tokens")
+        elif metric.type == "perplexity":  # orc's OrcGenaiEvaluator measures it (olive/orc_perplexity.py)
+            if recipe.evaluate and recipe.evaluate.type not in (None, GENAI_EVALUATOR):
+                yield _at(doc, ("evaluate", "type"), f"Olive's {recipe.evaluate.type} cannot measure perplexity on the onnxruntime-genai model model_builder makes:"
+                          " it feeds none of the model's past-key-value inputs", f"leave `type` out: orc then uses its {GENAI_EVALUATOR}, which does")
+            for key in ("user_config", "backend"):
+                if getattr(metric, key) is not None:
+                    yield _at(doc, path + (key,), f"orc measures perplexity of the onnxruntime-genai model model_builder makes with its own evaluator: {key} has no say",
+                              f"leave `{key}` out")
         else:
             yield _at(doc, path + ("type",), f"Olive 0.13 cannot measure {metric.type} on the onnxruntime-genai model model_builder makes:"
                       " its text data lacks the model's past-key-value inputs, and the run fails after every step",
-                      "for the fine-tuned model's loss on held-out data give the dataset a `holdout:` (the trainer reports eval_loss);"
+                      "measure `type: perplexity` on the dataset instead (orc runs that with the past key/values);"
                       " or evaluate with `lm_eval:`; or measure a recipe that ends before model_builder")
     elif metric.dataset is None and needs_data and not (final.genai and metric.type in TIMED):
         yield _at(doc, path, f"a {metric.type} metric on this model needs data: name a dataset", "add dataset: <a name under datasets:>", key=True)

@@ -72,6 +72,7 @@ def olive_data_keys(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagn
         if not isinstance(config, dict) or str(config.get("type", "HuggingfaceContainer")).lower() != "huggingfacecontainer":
             continue
         where: Path_ = ("olive", "data_configs", index)
+        yield from _load_keys(doc, config.get("load_dataset_config"), where + ("load_dataset_config",), defaults)
         pre = config.get("pre_process_data_config")
         found = component_params(pre, where + ("pre_process_data_config",))
         if found is None or (isinstance(pre, dict) and pre.get("type") not in (None, component)):
@@ -84,11 +85,20 @@ def olive_data_keys(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagn
                 yield at(doc, path + (key,), f"Olive 0.13 ignores '{key}': it is not a field of the text-generation pre-processing (TextGenParams), "
                          "and Olive only logs 'not part of TextGenParams. Ignoring them'", _hint(key, params, known, defaults), "olive_data", "warning", key=True)
         yield from _template_and_columns(doc, params, path)
-        loaded = component_params(config.get("load_dataset_config"), where + ("load_dataset_config",))
-        for key in loaded[0] if loaded else {}:
-            if key in defaults and key not in ("max_samples", "trust_remote_code"):
-                yield at(doc, loaded[1] + (key,), f"'{key}' is a pre-processing key: Olive passes it to datasets.load_dataset, which refuses it",  # type: ignore[index]
-                         "move it to pre_process_data_config", "olive_data", key=True)
+
+
+def _load_keys(doc: Document, load: Any, path: Path_, defaults: dict[str, Any]) -> Iterator[Diagnostic]:
+    """Pre-processing keys in the huggingface_dataset load config: Olive hands every key it does not name to
+    datasets.load_dataset, which refuses them (TypeError: ... got an unexpected keyword argument), whatever
+    the pre-processing and the task."""
+    loaded = component_params(load, path)
+    if loaded is None or (isinstance(load, dict) and load.get("type") not in (None, "huggingface_dataset")):
+        return
+    params, where = loaded
+    for key in params:
+        if key in defaults and key not in ("max_samples", "trust_remote_code"):
+            yield at(doc, where + (key,), f"'{key}' is a pre-processing key: Olive passes it to datasets.load_dataset, which refuses it",
+                     "move it to pre_process_data_config", "olive_data", key=True)
 
 
 def _hint(key: str, params: dict[str, Any], known: set[str], defaults: dict[str, Any]) -> str:

@@ -97,7 +97,7 @@ def azureml_target(recipe: Recipe, doc: Document, base: Path) -> Iterator[Diagno
     if not aml.subscription_id.startswith(ENV_PREFIX) and not _GUID.match(aml.subscription_id):
         yield at(doc, path + ("subscription_id",), f"'{aml.subscription_id}' is not an Azure subscription id",
                  "a GUID such as 01234567-89ab-cdef-0123-456789abcdef, or '${env:AZURE_SUBSCRIPTION_ID}'", "azureml")
-    if not aml.environment.startswith(("azureml:", ENV_PREFIX)):  # az ml job create: "cannot be a string"
+    if aml.environment is not None and not aml.environment.startswith(("azureml:", ENV_PREFIX)):  # az ml job create: "cannot be a string"
         yield at(doc, path + ("environment",), f"'{aml.environment}' is not a reference to an AzureML environment",
                  f"a workspace environment with its version or label, e.g. 'azureml:{aml.environment}:1' or 'azureml:{aml.environment}@latest',"
                  " or a registry's, 'azureml://registries/<registry>/environments/<name>/labels/latest'", "azureml")

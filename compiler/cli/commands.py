@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from orc_olive.cli import guards
-from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_USAGE
+from orc_olive.cli import conventions, guards, report_cmd
+from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_USAGE, run_exit
 
 # A recipe (or a base it extends) has one of these keys at the top level; a CI workflow or another
 # tool's YAML in the same folder has none of them.
@@ -36,7 +36,9 @@ def _expand(patterns: Sequence[str], skipped: list[Path] | None = None) -> list[
     found: list[Path] = []
     for pattern in patterns:
         path = Path(pattern)
-        if path.is_dir():
+        if pattern == conventions.STDIO:
+            found.append(path)  # standard input
+        elif path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
                 (found if _looks_like_recipe(file) else skipped if skipped is not None else []).append(file)
         elif any(ch in pattern for ch in "*?["):
@@ -57,17 +59,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if args.olive and (code := guards.needs_extra("validate", "--olive (parsing with Olive's RunConfig)", guards.OLIVE)) is not None:
         return code
+    if (code := _ignore_usage("validate", args.ignore)) is not None:
+        return code
     skipped: list[Path] = []
     files = _expand(args.paths, skipped)
+    if args.with_dependents:  # and every recipe that extends one of them (a changed base)
+        from orc_olive.cli.dependents import dependents
+
+        files += [f for f in dependents([f for f in files if str(f) != conventions.STDIO], Path(args.root)) if f not in files]
     if not files:
         print("orc validate: no recipe files matched", file=sys.stderr)
         return EXIT_USAGE
     variants = [args.variant] if args.variant else None
-    diagnostics = _problems(result for file in files for result in compile_variants(file, variants, olive=args.olive, sets=args.set))
+    reader = conventions.recipe_reader()
+    diagnostics = _problems(result for file in files
+                            for result in compile_variants(str(file), variants, olive=args.olive, sets=args.set, reader=reader))
+    diagnostics = conventions.silence(diagnostics, args.ignore, reader)  # --ignore, `# orc: ignore[CODE]`: warnings only
     if args.strict:  # warnings become errors, and are reported as such
         diagnostics = [replace(d, severity="error") for d in diagnostics]
     errors = [d for d in diagnostics if d.severity == "error"]
-    text = render(diagnostics, args.format)
+    text = render(diagnostics, args.format, reader)
+    if args.format == "markdown":  # a job summary: the count first, then the table (nothing to list: the count alone)
+        text = "\n\n".join(filter(None, [f"**orc validate: {summary(len(files), len(errors), len(diagnostics) - len(errors))}**", text]))
     if text:
         print(text, file=sys.stdout if args.format != "text" else sys.stderr)
     if args.format == "text":
@@ -78,6 +91,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
+def _ignore_usage(command: str, codes: list[str]) -> int | None:
+    problems = conventions.ignore_problems(codes)
+    for problem in problems:
+        guards.say(f"orc {command}: {problem}")
+    return EXIT_USAGE if problems else None
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from orc_olive.build.compile import compile_variants
     from orc_olive.build.outputs import planned_outputs, write_outputs
@@ -85,13 +105,18 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
     if args.olive and (code := guards.needs_extra("compile", "--olive (parsing with Olive's RunConfig)", guards.OLIVE)) is not None:
         return code
+    if (code := _ignore_usage("compile", args.ignore)) is not None:
+        return code
+    if conventions.is_stdio(args.output):
+        args.output = None  # -o -: standard output
     output = Path(args.output) if args.output is not None else None
     # the output's place is checked before any work: -o FOLDER (existing, or with --all-variants) is a folder to write in
     in_folder = output is not None and (output.is_dir() or (args.all_variants and output.suffix != ".json"))
     if output is not None and (code := guards.cannot_write("compile", output, folder=in_folder)) is not None:
         return code
-    results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set)
-    diagnostics = _problems(results)
+    reader = conventions.recipe_reader()
+    results = compile_variants(args.recipe, None if args.all_variants else [args.variant], olive=args.olive, sets=args.set, reader=reader)
+    diagnostics = conventions.silence(_problems(results), args.ignore, reader)
     if diagnostics:
         print(render(diagnostics), file=sys.stderr)
     if not all(result.ok for result in results):
@@ -101,6 +126,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
             print("orc compile: --all-variants writes one file per variant: give -o FOLDER or -o FILE.json", file=sys.stderr)
             return EXIT_USAGE
         sys.stdout.write(results[0].masked_text)
+        _say_masked("the workflow printed", results[0])
         return EXIT_OK
     # every file is planned (and checked) before any is written
     planned = [planned_outputs(result, _output_file(Path(args.output), result, len(results) > 1, in_folder)) for result in results]
@@ -109,7 +135,16 @@ def cmd_compile(args: argparse.Namespace) -> int:
             guards.say(f"wrote {path}")
         if args.print:
             sys.stdout.write(result.masked_text)
+            _say_masked("the workflow printed (--print)", result)
     return EXIT_OK
+
+
+def _say_masked(what: str, result) -> None:
+    """A workflow shown with `<masked ${env:NAME}>` in place of secrets does not run as is: say so, and how to get one that does."""
+    if result.secrets and result.masked_text != result.text:
+        names = ", ".join(sorted(set(result.secrets.values())))
+        guards.say(f"orc compile: {what} has the value of {names} masked (<masked ${{env:NAME}}>), so it will not run as is; "
+                   "write a runnable file with -o FILE.json (owner-only, mode 0600), or run it with `orc compile-and-run`")
 
 
 def _output_file(output: Path, result, variants: bool, in_folder: bool) -> Path:
@@ -134,6 +169,8 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     if result.diagnostics.items:
         print(render(result.diagnostics), file=sys.stderr)
     if not result.ok:
+        if args.format == "json":
+            report_cmd.print_not_run(list(result.diagnostics.items))
         return EXIT_ERRORS
     assert result.recipe is not None and result.document is not None
     if result.recipe.target.system == "azureml":
@@ -146,8 +183,14 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
         return code
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
     recipe_files = sorted(Path(p) for p in result.sources if Path(p).is_file())
-    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode))
-    return outcome.exit_code
+    from orc_olive.run.graph import needs_graph, run_graph  # issue 15: adapters, chains, output.layout
+
+    if needs_graph(result.recipe):
+        return run_exit(run_graph(result, force=args.force, dry_run=args.dry_run, progress=lambda: default_progress(mode)))
+    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode, no_progress=args.no_progress))
+    if args.format == "json":
+        report_cmd.print_run_summary(outcome)
+    return run_exit(outcome.exit_code)  # 5: the run failed (1 is kept for a recipe with errors)
 
 
 def _run_on_azureml(result, args: argparse.Namespace) -> int:
@@ -166,71 +209,7 @@ def _run_on_azureml(result, args: argparse.Namespace) -> int:
             print(f"orc: not submitted: {why_not}", file=sys.stderr)
         print(f"orc: submit it with:\n  {command}", file=sys.stderr)
         return EXIT_OK if args.dry_run else EXIT_NOT_RUN
-    return azureml_submit.submit(recipe, str(spec), str(paths.output), lambda text: print(text, file=sys.stderr))
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    from orc_olive.build.compile import compile_variants
-    from orc_olive.output import explain
-    from orc_olive.output.formats import render
-    from orc_olive.secrecy import mask
-
-    results = compile_variants(args.recipe, [args.variant] if args.variant else None, sets=args.set)
-    diagnostics = _problems(results)
-    if diagnostics:
-        print(render(diagnostics), file=sys.stderr)
-    shown = []
-    for result in results:
-        if result.recipe is None or result.document is None:
-            continue
-        if args.format == "mermaid":
-            shown.append(explain.mermaid(result.recipe))
-        elif args.format == "json":
-            shown.append(explain.as_json(result.recipe, result.sources, result.variant))
-        else:
-            shown.append(explain.table(result.recipe, result.sources, result.variant))
-    secrets = {k: v for result in results for k, v in result.secrets.items()}
-    sys.stdout.write(mask("\n".join(shown), secrets))
-    return EXIT_OK if all(result.ok for result in results) else EXIT_ERRORS
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    from orc_olive.build.compile import compile_file
-    from orc_olive.output import diff
-    from orc_olive.output.formats import render
-    from orc_olive.secrecy import mask
-
-    if (args.new is None) == (args.rev is None) and not (args.new is None and args.variant and len(args.variant) == 2):
-        print("orc diff: give two recipes, one recipe and --rev REV, or one recipe and two --variant", file=sys.stderr)
-        return EXIT_USAGE
-    variants = args.variant or [None]
-    if len(variants) > 2:
-        print("orc diff: --variant at most twice (the old side's, then the new side's)", file=sys.stderr)
-        return EXIT_USAGE
-    old_variant, new_variant = variants[0], variants[-1]
-    if args.rev is not None:
-        problem = diff.rev_problem(args.old, args.rev)
-        if problem:
-            guards.say(f"orc diff: {problem}")
-            return EXIT_USAGE
-        old = compile_file(args.old, sets=args.set, variant=old_variant, reader=diff.git_reader(args.rev))
-        new_file, names = args.old, [f"{args.old}@{args.rev}", args.old]
-    elif args.new is None and len(variants) == 2:  # two variants of one recipe
-        old = compile_file(args.old, sets=args.set, variant=old_variant)
-        new_file, names = args.old, [args.old, args.old]
-    else:
-        old = compile_file(args.old, sets=args.set, variant=old_variant)
-        new_file, names = args.new, [args.old, args.new]
-    new = compile_file(new_file, sets=args.set, variant=new_variant)
-    names = [name + (f" --variant {v}" if v and len(variants) == 2 else "") for name, v in zip(names, (old_variant, new_variant))]
-    problems = old.diagnostics.items + new.diagnostics.items
-    if problems:
-        print(render(problems), file=sys.stderr)
-    if not (old.ok and new.ok):
-        return 2  # as diff(1): trouble
-    found = diff.changes(old.workflow, new.workflow)
-    sys.stdout.write(mask(diff.render(found, *names), {**old.secrets, **new.secrets}))
-    return 1 if found else EXIT_OK  # as diff(1): 1 when they differ
+    return run_exit(azureml_submit.submit(recipe, str(spec), str(paths.output), lambda text: print(text, file=sys.stderr)))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -272,15 +251,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_passes(args: argparse.Namespace) -> int:
-    from orc_olive import catalog
-
-    for name in catalog.pass_names():
-        params = ", ".join(sorted(catalog.pass_params(name)))
-        print(f"{name}: {params}" if args.verbose else name)
-    return EXIT_OK
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     if args.check:
         return _import_check(Path(args.config))
@@ -290,6 +260,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from orc_olive.output.formats import render
 
     source = Path(args.config)
+    if conventions.is_stdio(args.output):
+        args.output = None  # -o -: standard output
     output = guards.output_inside(Path(args.output), source.stem + ".yaml") if args.output else None
     if output is not None and output.resolve() == source.resolve():
         guards.say(f"orc import: {output} is the config itself: write the recipe to another file")
@@ -304,6 +276,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     found = [Diagnostic(note.report(), str(source), severity="warning", code="import_dropped") for note in imported.notes if note.kind == "dropped"]
     found += [Diagnostic(f"not carried: {text}", str(source), severity="warning", code="import_dropped")
               for text in imported.unsupported if not any(text == str(n) for n in imported.notes)]
+    found += [replace(d, hint="; ".join(filter(None, [d.hint, "the recipe names it as the config does: orc validate refuses it until it is there"])))
+              for d in imported.absent]
     found += imported.errors
     if found:
         print(render(found, args.format), file=sys.stderr)

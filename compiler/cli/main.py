@@ -14,66 +14,86 @@ import sys
 from typing import Callable, Sequence, cast
 
 from orc_olive import __version__
+from orc_olive.cli.batch_compile import cmd_compile_batch
 from orc_olive.cli.commands import (
     cmd_codes,
-    cmd_compile,
-    cmd_compile_and_run,
-    cmd_diff,
-    cmd_explain,
     cmd_import,
     cmd_new,
-    cmd_passes,
     cmd_schema,
     cmd_try,
     cmd_validate,
 )
+from orc_olive.cli.conventions import PipeSafeStdout
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from orc_olive.cli.help_text import epilog
+from orc_olive.cli.matrix_cmd import cmd_compile_and_run_matrix
+from orc_olive.cli.report_cmd import add_report_arguments, cmd_report
+from orc_olive.cli.review import cmd_completion, cmd_diff, cmd_explain, cmd_passes
 from orc_olive.diagnostics import OrcError, printable
 from orc_olive.files import os_error_line
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.")
+def parser() -> argparse.ArgumentParser:
+    """orc's argument parser (also what `orc completion` generates its scripts from)."""
+    parser = argparse.ArgumentParser(prog="orc", description="Compile YAML recipes into Microsoft Olive workflows, check them and run them.",
+                                     epilog=epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_Version, nargs=0, help="show orc's version and the olive-ai version its recipes compile for")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_)
+        p = sub.add_parser(name, help=help_, description=help_, epilog=epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(func=func)
         return p
+
+    def ignoring(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ignore", action="append", default=[], metavar="CODE",
+                       help="silence warnings of this code (repeatable; `orc codes` lists them); a recipe can say `# orc: ignore[CODE]`")
 
     def composing(p: argparse.ArgumentParser, variant_help: str) -> None:
         p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a recipe value, e.g. steps.lora.training.max_steps=10 (repeatable)")
         p.add_argument("--variant", help=variant_help)
 
     p = command("validate", cmd_validate, "Check recipes (files, folders or globs) and report every problem.")
-    p.add_argument("paths", nargs="+", help="recipe files, folders or globs")
-    p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems")
+    p.add_argument("paths", nargs="+", help="recipe files, folders or globs; - reads one recipe from standard input")
+    p.add_argument("--format", choices=["text", "json", "github", "markdown"], default="text",
+                   help="how to print problems: text (stderr), json, GitHub annotations, or a Markdown table (a CI job summary)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--with-dependents", action="store_true",
+                   help="also check every recipe under --root that extends a given file, directly or through another base")
+    p.add_argument("--root", default=".", metavar="DIR", help="where --with-dependents looks for recipes (default: here)")
+    ignoring(p)
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
     composing(p, "check only this variant (default: every variant)")
 
-    p = command("compile", cmd_compile, "Compile a recipe into an Olive workflow JSON.")
-    p.add_argument("recipe")
-    p.add_argument("-o", "--output", help="the workflow JSON to write (default: print to stdout, secrets masked); an existing folder: "
+    p = command("compile", cmd_compile_batch, "Compile a recipe into an Olive workflow JSON.")
+    p.add_argument("recipe", nargs="+", help="the recipe; - reads it from standard input; several recipes (one process) need -o FOLDER (cli/batch_compile.py)")
+    p.add_argument("-o", "--output", help="the workflow JSON to write (default, or -: print to stdout, secrets masked); an existing folder: "
                    "WORKFLOW-NAME.json inside it; a device or FIFO (/dev/stdout) is written through; the recipe or an input is never replaced")
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
     p.add_argument("--print", action="store_true", help="with -o, also print the workflow (secrets masked)")
     composing(p, "the variant to compile")
+    ignoring(p)
     p.add_argument("--all-variants", action="store_true", help="compile every variant: -o FILE.json gives FILE.VARIANT.json, -o FOLDER one file per workflow name")
 
-    p = command("compile-and-run", cmd_compile_and_run, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
-    p.add_argument("recipe")
+    p = command("compile-and-run", cmd_compile_and_run_matrix, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
+    p.add_argument("recipe", nargs="+", help="a recipe; several recipes (or --all-variants) run as a matrix with one summary table (cli/matrix_cmd.py)")
+    p.add_argument("--all-variants", action="store_true", help="run every variant: azureml ones as one job each (one experiment), local ones one after another")
+    p.add_argument("--pipeline", action="store_true", help="with a matrix on azureml: submit one pipeline job with a node per member")
+    p.add_argument("--experiment", help="the AzureML experiment name of a matrix's jobs (default: the first member's)")
     p.add_argument("--force", action="store_true", help="run even when the output is up to date")
     p.add_argument("--dry-run", action="store_true", help="print the olive command and the compiled config path, run nothing")
     composing(p, "the variant to run")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print only errors and the result")
     noise.add_argument("-v", "--verbose", action="store_true", help="pass Olive's log through")
+    p.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal (no live view; also when NO_COLOR is set)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="json: print the run's manifest on stdout when it ends (progress stays on stderr)")
+    add_report_arguments(command("report", cmd_report, "Write a self-contained HTML page about a run (or compare two runs) from its manifest."))
 
     p = command("explain", cmd_explain, "Show the pipeline after all merging: steps, Olive passes, model forms, devices, data.")
     p.add_argument("recipe")
-    p.add_argument("--format", choices=["text", "mermaid", "json"], default="text", help="a table, a Mermaid flowchart, or JSON")
+    p.add_argument("--format", choices=["text", "mermaid", "json"], default="text",
+                   help="a table, a Mermaid flowchart (a subgraph per variant), or JSON (an array of one object per variant)")
     composing(p, "explain only this variant (default: every variant)")
 
     p = command("diff", cmd_diff, "Show how the compiled workflows of two recipes (or one recipe and a git revision) differ, by field.")
@@ -82,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rev", help="compare the recipe at this git revision (old) with the working tree (new)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a value on both sides (repeatable)")
     p.add_argument("--variant", action="append", help="the variant to compare; twice: the old side's, then the new side's")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="field by field, or one JSON document {old, new, equal, changes}")
+    p.add_argument("--exit-code", action="store_true", help="exit 6 when the workflows differ (default: 0 either way)")
 
     p = command("new", cmd_new, "Start a new recipe from a ready one.")
     p.add_argument("name", help="the recipe's name (lower-case letters, digits, dashes); writes NAME.yaml")
@@ -112,7 +134,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
     p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="lines, or JSON (pass -> parameters)")
+
+    p = command("completion", cmd_completion, "Print a shell completion script for orc.")
+    p.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell")
     return parser
+
+
+_parser = parser  # the name other modules used
 
 
 class _Version(argparse.Action):
@@ -152,7 +181,16 @@ def _drop_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
+    real_stdout = sys.stdout
+    sys.stdout = PipeSafeStdout(real_stdout)  # a closed pipe keeps the command's exit code
+    try:
+        return _main(args)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _main(args: argparse.Namespace) -> int:
     name = f"orc {args.command}"
     try:
         code = args.func(args)

@@ -89,10 +89,11 @@ def check_config(path: Path, root: Path, config: dict | None = None) -> Row:
     return row
 
 
-def _added_type(difference: str, original: dict, compiled: dict) -> bool:
+def _added_type(difference: str, original: dict | None, compiled: dict | None) -> bool:
     """The evaluator type orc writes where the config gave none (Olive 0.13 fails at start-up without one):
     a fix, not a change of what the workflow does. RunConfig holds the evaluator under `evaluators` and,
     resolved, as the engine's `evaluator`."""
+    original, compiled = original or {}, compiled or {}
     places = [("engine", "evaluator")] + [("evaluators", name) for name in (original.get("evaluators") or {})]
     for place in places:
         if difference == dotted(place + ("type",)):
@@ -102,9 +103,10 @@ def _added_type(difference: str, original: dict, compiled: dict) -> bool:
 
 
 def _get(data: dict, place: tuple) -> object:
+    found: object = data
     for key in place:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+        found = found.get(key) if isinstance(found, dict) else None
+    return found
 
 
 def unknown_passes(config: dict, modern: dict | None = None) -> list[str]:

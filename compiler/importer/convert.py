@@ -15,10 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orc_olive.checks.olive_files import files_may_be_absent
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_
 from orc_olive.importer import legacy, yaml_emit
 from orc_olive.importer.config_file import data_problem, read_config  # noqa: F401  (read_config: part of this module's interface)
-from orc_olive.importer.typed import added_evaluator_types, same_config, same_data, same_evaluators, same_pass, step_for, typed_dataset, typed_evaluate, typed_model, typed_target
+from orc_olive.importer.typed import (
+    added_evaluator_types,
+    same_config,
+    same_data,
+    same_evaluators,
+    same_pass,
+    step_for,
+    typed_dataset,
+    typed_evaluate,
+    typed_model,
+    typed_target,
+)
 from orc_olive.recipe.olive_block import SYSTEM_FIELDS
 from orc_olive.source.loader import load_text
 
@@ -57,6 +69,7 @@ class Imported:
     text: str = ""
     workflow: dict[str, Any] | None = None  # what `text` compiles to, once the import settled
     output_dir: str = ""  # the output folder orc chose, where the config writes into the folder Olive runs in
+    absent: list[Diagnostic] = field(default_factory=list)  # files the carried parts name that are not there (yet): warnings
 
     @property
     def ok(self) -> bool:
@@ -109,7 +122,7 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
     recipe_file = str(output)
     for _ in range(MAX_ROUNDS):
         text = builder.text(source, moved)
-        compiled, errors = _compile(text, recipe_file)
+        compiled, errors, result.absent = _compile(text, recipe_file)
         if errors:
             if not builder.demote(errors):
                 result.errors = errors
@@ -123,19 +136,23 @@ def import_config(config: dict[str, Any], source: Path, output: Path) -> Importe
     result.recipe = builder.recipe()
     result.output_dir = builder.chosen_output
     result.text = builder.text(source, moved)
+    if result.ok and result.text != text:  # comments added after the last compile: place the warnings in the text written
+        result.absent = _compile(result.text, recipe_file)[2]
     result.unsupported += [str(n) for n in notes if n.kind == legacy.DROPPED]
     return result
 
 
-def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+def _compile(text: str, file: str) -> tuple[dict[str, Any] | None, list[Diagnostic], list[Diagnostic]]:
+    """(workflow, errors, the files the `olive:` block names that are not there: the config's to provide)."""
     from orc_olive.build.compile import compile_document  # deferred: build imports every earlier stage
 
     try:
         document = load_text(text, file)
     except OrcError as exc:  # a key orc's YAML loader refuses (such as `<<`): report it, do not crash
-        return None, list(exc.diagnostics)
-    result = compile_document(document)
-    return result.workflow, result.diagnostics.errors
+        return None, list(exc.diagnostics), []
+    with files_may_be_absent() as absent:
+        result = compile_document(document)
+    return result.workflow, result.diagnostics.errors, absent
 
 
 def _slug(stem: str) -> str:
@@ -369,8 +386,8 @@ class _Builder:
         header = header_for(source, moved, self.result) + comments.pop((), [])
         if self.chosen_output:
             comments.setdefault(("output", "dir"), []).append(
-                f"the config {'names no output_dir' if self.config.get('output_dir') is None else 'writes into the folder Olive runs in'}"
-                " (Olive's default: that folder); a run replaces the output folder, so the model goes into a folder of its own")
+                f"the config {'names no output_dir, so Olive would write' if self.config.get('output_dir') is None else 'writes'} into the folder"
+                " it runs in; a run replaces the whole output folder, so orc puts the model in a folder of its own (a change from the config)")
         if self.evaluate is not None and self.added_types:
             name, kind = next(iter(self.added_types.items()))
             comments.setdefault(("evaluate",), []).append(

@@ -24,9 +24,17 @@ _PLAIN = re.compile(r"^[A-Za-z0-9_./$()+=@~-][A-Za-z0-9_ ./$<>()+=@~:-]*$")
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
 
 
+class _Comments(dict[Path_, list[str]]):
+    """Comments by path, and every path that has a comment below it (so that check is one look-up)."""
+
+    def __init__(self, comments: dict[Path_, list[str]]):
+        super().__init__(comments)
+        self.parents = {path[:i] for path in comments for i in range(len(path))}
+
+
 def dump(data: dict[str, Any], comments: dict[Path_, list[str]] | None = None, header: list[str] | None = None) -> str:
     lines = [_comment(text, 0) for text in header or []]
-    lines += _mapping(data, (), 0, comments or {})
+    lines += _mapping(data, (), 0, _Comments(comments or {}))
     return "\n".join(lines) + "\n"
 
 
@@ -68,14 +76,18 @@ _NOT_TEXT_WORDS = {w for word in ("yes", "no", "true", "false", "on", "off", "nu
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@lru_cache(maxsize=4096)
+# A YAML 1.1 reader (libyaml's when PyYAML has it: the same data, many times faster) and orc's own.
+_YAML11 = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=1 << 16)  # each distinct value is checked once, however often it is written
 def _is_plain(text: str) -> bool:
     if _IDENTIFIER.match(text):  # the common case (keys, pass types), decided without a YAML reader
         return text not in _NOT_TEXT_WORDS
     if not _PLAIN.match(text) or text != text.strip() or ": " in text or text.endswith(":") or " #" in text:
         return False
     try:
-        return yaml.safe_load(text) == text and scalar_value(text) == text
+        return yaml.load(text, Loader=_YAML11) == text and scalar_value(text) == text  # noqa: S506 - a safe loader
     except (yaml.YAMLError, ValueError):  # ValueError: a number past Python's (or orc's) digit limit: quoted
         return False
 
@@ -147,4 +159,7 @@ def _sequence(items: list[Any], path: Path_, indent: int, comments: dict[Path_, 
 
 
 def _has_comments(path: Path_, comments: dict[Path_, list[str]]) -> bool:
+    """A comment sits somewhere below `path` (then the value cannot be written in flow style)."""
+    if isinstance(comments, _Comments):
+        return path in comments.parents
     return any(p[: len(path)] == path and len(p) > len(path) for p in comments)

@@ -10,6 +10,8 @@ files on disk, never from the exit code alone. Formats (olive-ai 0.13.0):
   [time] [WARNING] [engine.py:237:run] No output model produced. Please check the log for details.
   {'loss': '6.272', 'grad_norm': '0.34', 'learning_rate': '0.0002', 'epoch': '0.03226'}   (transformers)
   {'eval_loss': '6.24', 'eval_runtime': '0.41', ..., 'epoch': '0.5'}                 (transformers, with eval data)
+   50%|#####     | 2/4 [00:01<00:01,  1.41it/s]         (the trainer's tqdm bar: steps done / total, elapsed<ETA)
+  Loading weights: 100%|###| 15/15 [00:00<00:00, ...]   (other bars, with a description: what is happening)
   [time] [INFO] [engine.py:339:_run_no_search] Saved evaluation results of output model to <dir>/metrics.json
 The metrics file maps "<metric>-<measure>" to {"value", "priority", "higher_is_better"}; read_metrics reads it.
 """
@@ -28,6 +30,10 @@ _FINISHED = re.compile(r"^Pass (?P<id>[^:\s]+):(?P<type>\S+) finished in (?P<sec
 _LOSS = re.compile(r"'loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
 _EVAL_LOSS = re.compile(r"'eval_loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
 _TRAIN_LOSS = re.compile(r"'train_loss': '?(?P<loss>[-+0-9.eE]+|nan|inf)'?")
+# the trainer's bar has no description; nested bars (evaluation) end with ESC[A and are left out
+_BAR = re.compile(r"^(?P<what>[^|\x1b]*?):?\s*\d+%\|[^|]*\|\s*(?P<n>\d+)/(?P<total>\d+) \[(?P<elapsed>[0-9:]+)<(?P<eta>[0-9:?]+)")
+_PAIR = re.compile(r"'(?P<key>\w+)': '?(?P<value>[-+0-9.eE]+|nan|inf)'?")
+HISTORY_KEYS = ("loss", "learning_rate", "grad_norm", "epoch")  # what a loss point keeps of the trainer's dict
 _METRICS_SAVED = "Saved evaluation results of output model to "
 _EXCEPTION = re.compile(r"^(?P<name>(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt))(?::\s*(?P<text>.*))?$")
 
@@ -42,6 +48,11 @@ class StepProgress:
     eval_losses: list[float] = field(default_factory=list)  # the trainer's loss on the eval data, each time it evaluates
     cause: str = ""
     cached: bool = False  # Olive reused this step's output from its cache
+    history: list[dict[str, float | int | None]] = field(default_factory=list)  # every logged training step
+    eval_history: list[dict[str, float | int | None]] = field(default_factory=list)  # every evaluation
+    done_steps: int = 0  # training steps done, from the trainer's progress bar
+    total_steps: int | None = None
+    eta_seconds: float | None = None  # the bar's estimate of the time left
 
     @property
     def latest_loss(self) -> float | None:
@@ -52,6 +63,11 @@ class StepProgress:
     def eval_loss(self) -> float | None:
         """The last loss on the evaluation data (a dataset's holdout), or None when the step did not evaluate."""
         return self.eval_losses[-1] if self.eval_losses else None
+
+    @property
+    def learning_rate(self) -> float | None:
+        value = self.history[-1].get("learning_rate") if self.history else None
+        return float(value) if value is not None else None
 
 
 @dataclass
@@ -67,6 +83,7 @@ class OliveLog:
     failed: bool = False
     saved_to: str = ""
     metrics_file: str = ""  # where Olive saved the final model's evaluation results
+    activity: str = "starting Olive (importing its Python packages)"  # what is happening now, for the live view
 
     def __post_init__(self) -> None:
         self.steps = {i: StepProgress(i) for i in self.step_ids}
@@ -116,15 +133,21 @@ class OliveLog:
             self.saved_to = message.removeprefix("Saved output model to ").strip()
         if level == "INFO":
             self.last_info = message
+            self.activity = message  # shown by the live view on its next refresh
         return None
 
     def _trainer_line(self, line: str) -> str | None:
         if self.current is None:
             return None
         step = self.steps[self.current]
+        bar = _BAR.match(line)
+        if bar:
+            return self._bar(step, bar, nested="\x1b[A" in line)
         evaluated = _EVAL_LOSS.search(line)
         if evaluated:
             step.eval_losses.append(_number(evaluated["loss"]))
+            pairs = _pairs(line)
+            step.eval_history.append({"step": step.done_steps or None, "eval_loss": step.eval_losses[-1], "epoch": pairs.get("epoch")})
             return "eval"
         train = _TRAIN_LOSS.search(line)
         if train:
@@ -133,8 +156,26 @@ class OliveLog:
         loss = _LOSS.search(line)
         if loss:
             step.losses.append(_number(loss["loss"]))
+            pairs = _pairs(line)
+            point: dict[str, float | int | None] = {"step": step.done_steps or len(step.losses)}
+            point.update({key: pairs.get(key) for key in HISTORY_KEYS})
+            point["loss"] = step.losses[-1]
+            step.history.append(point)
             return "loss"
         return None
+
+    def _bar(self, step: StepProgress, bar: re.Match[str], nested: bool) -> str | None:
+        """The trainer's bar moves the step counter ("tick"); other bars only say what is happening."""
+        what = bar["what"].strip()
+        if what:  # another bar (loading weights, saving tensors): what is happening
+            self.activity = f"{what} {bar['n']}/{bar['total']}"
+            return None
+        if nested:
+            self.activity = f"evaluating {bar['n']}/{bar['total']}"
+            return None
+        step.done_steps, step.total_steps = int(bar["n"]), int(bar["total"])
+        step.eta_seconds = _clock(bar["eta"])
+        return "tick"
 
     def root_cause(self) -> str:
         """One line: the step that failed and why."""
@@ -147,6 +188,23 @@ class OliveLog:
         if self.last_exception:
             return self.last_exception
         return ""
+
+
+def _pairs(line: str) -> dict[str, float]:
+    """The numeric 'key': 'value' pairs of a trainer's log dict."""
+    return {m["key"]: _number(m["value"]) for m in _PAIR.finditer(line)}
+
+
+def _clock(text: str) -> float | None:
+    """tqdm's [HH:]MM:SS as seconds; None for '?'."""
+    try:
+        parts = [int(p) for p in text.split(":")]
+    except ValueError:
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return float(seconds)
 
 
 def _number(text: str) -> float:

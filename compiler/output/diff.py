@@ -57,6 +57,16 @@ def render(found: list[tuple[str, str, Any, Any]], old_name: str, new_name: str)
     return "\n".join(lines) + "\n"
 
 
+OPS = {"-": "removed", "+": "added", "~": "changed"}
+
+
+def as_json(found: list[tuple[str, str, Any, Any]], old_name: str, new_name: str) -> str:
+    """The differences as one JSON document (`orc diff --format json`)."""
+    items = [{"op": OPS[op], "path": path, **({"old": old} if op != "+" else {}), **({"new": new} if op != "-" else {})}
+             for op, path, old, new in found]
+    return json.dumps({"old": old_name, "new": new_name, "equal": not found, "changes": items}, indent=2, ensure_ascii=False) + "\n"
+
+
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True)
 

@@ -1,4 +1,5 @@
-"""`orc explain`: the pipeline after all merging, as a table or a Mermaid diagram.
+"""`orc explain`: the pipeline after all merging, as a table, a Mermaid diagram or JSON (every variant
+in one document: a flowchart with a subgraph per variant, a JSON array of one object per variant).
 
 Each step: the Olive pass it becomes, the model form going in and out (HF, HF+adapter, ONNX,
 ONNX+adapters), where it runs (device / execution provider) and the datasets it reads.
@@ -10,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from orc_olive.output import adapters_explain
 from orc_olive.recipe.derived import step_id
 from orc_olive.recipe.forms import FORM_LABELS, input_form, recipe_forms
 from orc_olive.recipe.models import Recipe
@@ -72,6 +74,7 @@ def header(recipe: Recipe, sources: list[str], variant: str | None) -> list[str]
     lines.append(f"target:  {recipe.target.device} / {recipe.target.execution_provider} on {recipe.target.system}")
     for name, ds in recipe.datasets.items():
         lines.append(f"data:    {name} = {ds.hf or ', '.join(ds.file_list)} (split {ds.split}, max_length {ds.max_length})")
+    lines += adapters_explain.table_lines(recipe)  # issue 15: named adapters
     lines.append(f"output:  {recipe.output.dir}")
     return lines
 
@@ -89,29 +92,56 @@ def _label(*parts: str) -> str:
 
 
 def mermaid(recipe: Recipe) -> str:
-    steps = rows(recipe)
-    name, form = _input(recipe)
-    lines = ["flowchart LR", f'  model["{_label(name, FORM_LABELS[form])}"]']
-    for name in recipe.datasets:
-        lines.append(f'  data_{_node_id(name)}[("{_label(name)}")]')
-    previous = "model"
-    for index, row in enumerate(steps):
-        node = f"step{index}"
-        lines.append(f'  {node}["{_label(row.step, row.olive_pass, row.device)}"]')
-        lines.append(f"  {previous} -->|{row.model_in}| {node}")
-        for name in row.data.split(", ") if row.data != "-" else []:
-            lines.append(f"  data_{_node_id(name)} -.-> {node}")
-        previous = node
-    final = steps[-1].model_out if steps else FORM_LABELS[form]
-    lines.append(f'  output[["{_label(recipe.output.dir)}"]]')
-    lines.append(f"  {previous} -->|{final}| output")
+    """One recipe as a Mermaid flowchart."""
+    return "\n".join(["flowchart LR", *_mermaid_body(recipe, "", "  ")]) + "\n"
+
+
+def mermaid_variants(shown: list[tuple[str | None, Recipe]]) -> str:
+    """One flowchart for every variant: each its own subgraph, its nodes named after it (ids stay unique)."""
+    if len(shown) == 1:
+        return mermaid(shown[0][1])
+    lines = ["flowchart LR"]
+    for variant, recipe in shown:
+        prefix = f"v_{_node_id(variant or 'recipe')}_"
+        lines.append(f'  subgraph {prefix}variant["{_label(f"variant {variant}")}"]')
+        lines += _mermaid_body(recipe, prefix, "    ")
+        lines.append("  end")
     return "\n".join(lines) + "\n"
 
 
+def _mermaid_body(recipe: Recipe, prefix: str, indent: str) -> list[str]:
+    steps = rows(recipe)
+    name, form = _input(recipe)
+    model = f"{prefix}model"
+    lines = [f'{indent}{model}["{_label(name, FORM_LABELS[form])}"]']
+    for name in recipe.datasets:
+        lines.append(f'{indent}{prefix}data_{_node_id(name)}[("{_label(name)}")]')
+    previous = model
+    for index, row in enumerate(steps):
+        node = f"{prefix}step{index}"
+        lines.append(f'{indent}{node}["{_label(row.step, row.olive_pass, row.device)}"]')
+        lines.append(f'{indent}{previous} -->|"{_label(row.model_in)}"| {node}')
+        for name in row.data.split(", ") if row.data != "-" else []:
+            lines.append(f"{indent}{prefix}data_{_node_id(name)} -.-> {node}")
+        previous = node
+    final = steps[-1].model_out if steps else FORM_LABELS[form]
+    lines.append(f'{indent}{prefix}output[["{_label(recipe.output.dir)}"]]')
+    lines.append(f'{indent}{previous} -->|"{_label(final)}"| {prefix}output')
+    return lines + adapters_explain.mermaid_lines(recipe, prefix, indent)  # issue 15: named adapters
+
+
 def _node_id(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in name)
+    return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
+
+
+def as_data(recipe: Recipe, sources: list[str], variant: str | None = None) -> dict[str, Any]:
+    return {"recipe": recipe.name, "variant": variant, "sources": sources, "steps": [asdict(r) for r in rows(recipe)], **adapters_explain.data(recipe)}  # issue 15
 
 
 def as_json(recipe: Recipe, sources: list[str], variant: str | None = None) -> str:
-    data = {"recipe": recipe.name, "variant": variant, "sources": sources, "steps": [asdict(r) for r in rows(recipe)]}
-    return json.dumps(data, indent=2) + "\n"
+    return json.dumps(as_data(recipe, sources, variant), indent=2) + "\n"
+
+
+def variants_json(shown: list[dict[str, Any]]) -> str:
+    """One JSON document: the object of the one recipe (or variant) shown, or an array of one per variant."""
+    return json.dumps(shown[0] if len(shown) == 1 else shown, indent=2) + "\n"

@@ -6,6 +6,8 @@ or TextGenParams of the text-generation pre-processing); render/datasets.py plac
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
@@ -16,11 +18,29 @@ class _Strict(BaseModel):
 
 
 HOLDOUT_SUFFIX = "_holdout"  # the Olive data config of a dataset's held-out part: <name>_holdout
+# Cloud data (an AzureML job's inputs): a datastore path, or a workspace data asset with its version or label.
+DATASTORE_URI = re.compile(r"^azureml://datastores/(?P<datastore>[A-Za-z0-9_]{1,255})/paths/(?P<path>[^\s]+)$")
+DATA_ASSET_URI = re.compile(r"^azureml:(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,254})(?::(?P<version>[A-Za-z0-9_.-]+)|@(?P<label>latest))$")
+CLOUD_FORMS = "azureml://datastores/<datastore>/paths/<path> or azureml:<data-asset>:<version> (or azureml:<data-asset>@latest)"
+
+
+def is_cloud(file: str) -> bool:
+    """A file in AzureML (a datastore path or a data asset), read only inside an AzureML job."""
+    return file.startswith("azureml:")
+
+
+def cloud_is_file(file: str) -> bool:
+    """A datastore path with a file extension is a uri_file input; a folder or a data asset (whose type
+    `az ml data create` defaults to uri_folder) a uri_folder one."""
+    match = DATASTORE_URI.match(file)
+    return match is not None and not file.endswith("/") and bool(PurePosixPath(match.group("path")).suffix)
 
 
 class Dataset(_Strict):
     files: Optional[Union[StrictStr, list[StrictStr]]] = Field(
-        None, description="Data file(s), relative to the recipe file.", examples=["data/data_sample_travel.jsonl"]
+        None,
+        description=f"Data file(s), relative to the recipe file; on an azureml target also {CLOUD_FORMS} (a job input).",
+        examples=["data/data_sample_travel.jsonl", "azureml://datastores/workspaceblobstore/paths/data/train.jsonl"],
     )
     hf: Optional[StrictStr] = Field(None, description="A Hugging Face dataset id, instead of files.", examples=["nampdn-ai/tiny-codes"])
     subset: Optional[StrictStr] = Field(
@@ -77,6 +97,11 @@ class Dataset(_Strict):
             raise ValueError(f"give one of 'template', 'columns' or 'chat_template', not {' and '.join(texts)} (Olive would use only the first)")
         if self.messages_column is not None and self.chat_template in (None, False):
             raise ValueError("'messages_column' is read only with 'chat_template'")
+        for file in self.file_list:
+            if is_cloud(file) and not (DATASTORE_URI.match(file) or DATA_ASSET_URI.match(file)):
+                raise ValueError(f"'{file}' is not an AzureML data address: write {CLOUD_FORMS}")
+            if is_cloud(file) and not cloud_is_file(file) and self.format is None:
+                raise ValueError(f"'{file}' is a folder or a data asset, with no file extension to tell its format: give `format:` (json, csv, parquet or text)")
         if self.subset is not None and self.hf is None:
             raise ValueError("'subset' names a configuration of a Hugging Face dataset: use it with 'hf:'")
         if self.holdout is not None and abs(self.holdout * 100 - round(self.holdout * 100)) > 1e-9:
@@ -90,6 +115,22 @@ class Dataset(_Strict):
         if self.files is None:
             return []
         return [self.files] if isinstance(self.files, str) else list(self.files)
+
+    def cloud_inputs(self, name: str) -> dict[str, str]:
+        """The AzureML job input (name -> address) of each cloud file: `<dataset>`, or `<dataset>_<i>` for several."""
+        files = self.file_list
+        return {(name if len(files) == 1 else f"{name}_{i}"): file for i, file in enumerate(files) if is_cloud(file)}
+
+    def olive_files(self, name: str) -> list[str]:
+        """The data files Olive reads: a cloud file is the job input's mounted path, `${{inputs.<input>}}`
+        (with `/*` for a folder), which the job's command fills in before `olive run`."""
+        by_address = {file: input_name for input_name, file in self.cloud_inputs(name).items()}
+        out = []
+        for file in self.file_list:
+            if file in by_address:
+                file = "${{inputs.%s}}" % by_address[file] + ("" if cloud_is_file(file) else "/*")
+            out.append(file)
+        return out
 
     def split_parts(self) -> tuple[str, str | None]:
         """The split to train on, and the held-out split (None without `holdout`), in load_dataset's slice syntax."""

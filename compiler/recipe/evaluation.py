@@ -39,7 +39,10 @@ METRIC_TYPES = ("accuracy", "perplexity", "latency", "throughput", "size_on_disk
 class Metric(_Strict):
     name: StrictStr = Field(..., examples=["accuracy", "latency"], description="The metric's name.")
     type: Literal["accuracy", "perplexity", "latency", "throughput", "size_on_disk", "custom"] = Field(
-        ..., examples=["perplexity", "latency"], description="The kind of metric; perplexity is Olive's accuracy metric with the perplexity measure."
+        ..., examples=["perplexity", "latency"], description=(
+            "The kind of metric; perplexity is Olive's accuracy metric with the perplexity measure, or on model_builder's"
+            " onnxruntime-genai model that metric measured by orc's own OnnxEvaluator (which feeds the model's past key/values)."
+        ),
     )
     dataset: Optional[StrictStr] = Field(
         None,

@@ -1,6 +1,7 @@
 """What evaluation needs to know about a recipe's pipeline: the form of the model Olive evaluates (the
 final one) and whether it is an onnxruntime-genai model (built by model_builder), whose past-key-value
-inputs Olive 0.13's text data does not feed. Used by the checks and the rendering alike."""
+inputs Olive 0.13's text data does not feed (orc's own evaluator does, for perplexity). Used by the
+checks and the rendering alike."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from orc_olive.recipe.models import Recipe
 
 EVALUATOR_BY_FORM = {ONNX: "OnnxEvaluator", ONNX_ADAPTERS: "OnnxEvaluator", HF: "PyTorchEvaluator", HF_ADAPTER: "PyTorchEvaluator"}
+# Olive's OnnxEvaluator, but measuring perplexity with the past key/values of an onnxruntime-genai model:
+# registered in Olive by orc's own olive/orc_perplexity.py, the evaluator's user_script
+GENAI_EVALUATOR = "OrcGenaiEvaluator"
 
 
 @dataclass(frozen=True)
@@ -47,4 +51,7 @@ def evaluator_type(recipe: Recipe) -> str | None:
         return evaluate.type
     if evaluate.lm_eval is not None:
         return "LMEvaluator"
-    return final_model(recipe).evaluator
+    final = final_model(recipe)
+    if final.genai and any(metric.type == "perplexity" for metric in evaluate.metrics):
+        return GENAI_EVALUATOR
+    return final.evaluator

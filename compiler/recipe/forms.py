@@ -97,6 +97,11 @@ def form_problem(kind: str, olive_type: str, form: str, mode: bool = False) -> F
     onnx = form.startswith(ONNX)
     if kind == "merge_adapters" and form != HF_ADAPTER:
         return FormProblem("merge_adapters needs an adapter: put a lora or qlora step before it", "", False)
+    if olive_type in ADAPTER_TRAINERS and form == HF_ADAPTER:  # issue 15: Olive raises "Model already has an adapter"
+        return FormProblem(f"{kind if kind in STEP_KINDS else olive_type} trains an adapter, but the model already has one here (Olive stops with"
+                           " 'Model already has an adapter')",
+                           "put merge_adapters before it to train on the merged model, or declare several adapters of one base model under `adapters:`",
+                           kind not in STEP_KINDS)
     if kind == "extract_adapters" and form != ONNX:
         return FormProblem("extract_adapters needs an ONNX model with an adapter: put lora, then model_builder or onnx_conversion, before it", "", False)
     if olive_type in MODE_FLAGS:

@@ -41,7 +41,7 @@ _PLACES = {
     "passes": "the passes are the recipe's `steps:` list: `- lora: {...}`, or `- pass: {type: ...}` for any Olive pass",
     "workflow_id": "the workflow id is the recipe's `name`, or `olive.workflow_id` to keep another",
     "engine": "the engine's fields are spread over `output:` for dir and cache, `target:`, `engine:` for log_level and the like, and `olive:`",
-    "azureml_client": "an AzureML workspace is `target: {system: azureml, azureml: {...}}`",
+    "azureml_client": "an AzureML workspace is `target: {system: azureml, azureml: {subscription_id: ..., resource_group: ..., workspace: <name>, compute: <cluster>}}` (an `azureml_client:` mapping is accepted inside `azureml:`)",  # noqa: E501
     "auto_optimizer_config": "Olive 0.13 has no auto-optimizer: list the steps",
     "$schema": "a recipe's editor schema goes in a `# yaml-language-server: $schema=...` comment",
 }

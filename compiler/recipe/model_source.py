@@ -63,7 +63,7 @@ class ModelSpec(_Strict):
     # field is `path_`, spelt `path` in recipes; populate_by_name is off so `path_` is not a recipe key.
     model_config = ConfigDict(
         extra="forbid", strict=True, protected_namespaces=(), populate_by_name=False,
-        json_schema_extra={"anyOf": [{"required": ["path"]}, {"required": ["azureml"]}]},
+        json_schema_extra={"anyOf": [{"required": ["path"]}, {"required": ["azureml"]}, {"required": ["from"]}]},
     )
 
     path_: Optional[StrictStr] = Field(
@@ -81,6 +81,13 @@ class ModelSpec(_Strict):
         description="An AzureML registry model, for names that hold '/' (instead of `path`).",
         examples=[{"registry": "azureml-msr", "name": "microsoft/Phi-3-mini-4k-instruct", "version": 11}],
     )
+    from_: Optional[StrictStr] = Field(  # issue 15: recipes that build on recipes (build/chain.py resolves it)
+        None,
+        alias="from",
+        min_length=1,
+        description="Another recipe (relative to this one) whose output model this recipe takes; orc runs it first when it is stale. Instead of `path`.",
+        examples=["stage1.yaml"],
+    )
     task: Optional[StrictStr] = Field(None, description="The model's task, e.g. text-generation.", examples=["text-generation"])
     trust_remote_code: StrictBool = Field(False, examples=[True], description="Allow the model's own Python code to run when it is loaded.")
     adapter_path: Optional[StrictStr] = Field(
@@ -97,6 +104,10 @@ class ModelSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ModelSpec":
+        if self.from_ is not None:  # issue 15: build/chain.py sets path_ to the producer's output once resolved
+            if self.azureml is not None or self.path_ is not None:
+                raise ValueError("give either 'from' (another recipe's output) or 'path'/'azureml', not both")
+            return self
         if self.path_ is None and self.azureml is None:
             raise ValueError(f"required field 'path' (or 'azureml') is missing: a Hugging Face id, a local folder or {AZUREML_FORM}")
         if self.path_ is not None and self.azureml is not None:

@@ -10,7 +10,10 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
 
-from orc_olive.recipe.datasets import Dataset as Dataset  # re-exported: the models live in their own modules
+from orc_olive.recipe.adapters import ADAPTER_NAME_PATTERN, ADAPTERS_DESCRIPTION, Adapter  # issue 15: named adapters
+from orc_olive.recipe.azureml import AzureML as AzureML  # re-exported: the models live in their own modules
+from orc_olive.recipe.azureml import Register
+from orc_olive.recipe.datasets import Dataset as Dataset
 from orc_olive.recipe.evaluation import Evaluate as Evaluate
 from orc_olive.recipe.evaluation import LmEval as LmEval
 from orc_olive.recipe.evaluation import Metric as Metric
@@ -37,19 +40,6 @@ DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvide
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(), populate_by_name=True)
-
-
-class AzureML(Strict):
-    subscription_id: StrictStr = Field(..., examples=["${env:AZURE_SUBSCRIPTION_ID}"], description="Azure subscription id; use ${env:AZURE_SUBSCRIPTION_ID}.")
-    resource_group: StrictStr = Field(..., examples=["my-resource-group"], description="The workspace's resource group.")
-    workspace: StrictStr = Field(..., examples=["my-workspace"], description="The AzureML workspace name.")
-    compute: StrictStr = Field(..., description="The compute cluster that runs the job.", examples=["gpu-cluster"])
-    environment: StrictStr = Field(
-        "azureml://registries/azureml/environments/acpt-pytorch-2.2-cuda12.1/labels/latest",
-        description="The AzureML environment (image) of the job.",
-        examples=["azureml:my-olive-env:1"],
-    )
-    experiment: StrictStr = Field("orc", examples=["phi3-finetune"], description="The experiment name the job is filed under.")
 
 
 class Docker(Strict):
@@ -106,7 +96,7 @@ class Target(Strict):
         for system in ("azureml", "docker", "python_env"):
             block = getattr(self, system)
             if self.system == system and block is None:
-                raise ValueError(f"system '{system}' needs a '{system}:' block")
+                raise ValueError(f"@system: system '{system}' needs a '{system}:' block")  # located at `system:`
             if self.system != system and block is not None:
                 raise ValueError(f"a '{system}:' block is given but system is '{self.system}'")
         return self
@@ -125,6 +115,18 @@ class Target(Strict):
 class Output(Strict):
     dir: StrictStr = Field("outputs", examples=["models/phi35-travel"], description="Where the final model goes, relative to the recipe.")
     cache: StrictStr = Field(".olive-cache", examples=[".olive-cache"], description="Olive's cache folder, relative to the recipe.")
+    layout: Literal["flat", "model"] = Field(  # issue 15: the Olive CLI's layout (run/graph.py)
+        "flat",
+        examples=["model"],
+        description="`flat`: the model's files in `dir`; `model`: in `dir/model/` as the Olive CLI writes them (with a recipe's named adapters in it too).",
+    )
+    # `register_`: pydantic models inherit ABCMeta's `register`
+    register_: Optional[Register] = Field(
+        None,
+        alias="register",
+        examples=[{"name": "ft-for-travel", "version": "1", "description": "int4 ONNX for onnxruntime-genai"}],
+        description="Register the built model as an AzureML custom_model (an azureml job's output, or after a local run).",
+    )
 
 
 class Engine(Strict):
@@ -145,6 +147,8 @@ PASS_GROUP = (
 
 
 class StepBase(Strict):
+    model_config = ConfigDict(defer_build=True)  # each step kind's validator is built when a recipe uses it (lazy.py)
+
     id: Optional[StrictStr] = Field(
         None,
         pattern=STEP_ID_PATTERN,
@@ -173,15 +177,32 @@ class PassStep(StepBase):
     type: StrictStr = Field(..., description="The Olive pass type.", examples=["OrtTransformersOptimization"])
 
 
-TYPED_STEP_MODELS: dict[str, type[StepBase]] = {key: _typed_step_model(key) for key in STEP_KINDS}
+class _TypedStepModels(dict[str, type[StepBase]]):
+    """Step kind -> its model, each made on first use (reading the catalog for one pass, not all of them)."""
+
+    def __missing__(self, key: str) -> type[StepBase]:
+        if key not in STEP_KINDS:
+            raise KeyError(key)
+        model = self[key] = _typed_step_model(key)
+        return model
+
+    def items(self) -> list[tuple[str, type[StepBase]]]:  # type: ignore[override]  # every kind, made now
+        return [(key, self[key]) for key in STEP_KINDS]
+
+
+TYPED_STEP_MODELS: dict[str, type[StepBase]] = _TypedStepModels()
 
 _STEP_FIELDS: dict[str, Any] = {
     key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
     for key, model in TYPED_STEP_MODELS.items()
 }
+class _Deferred(Strict):
+    model_config = ConfigDict(defer_build=True)
+
+
 _StepItem = create_model(
     "StepItem",
-    __base__=Strict,
+    __base__=_Deferred,
     __doc__="One pipeline step: exactly one key, naming the step kind.",
     **_STEP_FIELDS,
     pass_=(Optional[PassStep], Field(None, alias="pass", description=PassStep.__doc__, examples=[{"type": "OrtTransformersOptimization", "opt_level": 1}])),
@@ -209,6 +230,7 @@ class Recipe(Strict):
     """An orc recipe: a model, datasets, a target, and ordered steps that compile to an Olive workflow."""
 
     model_config = ConfigDict(
+        defer_build=True,  # validation uses a Recipe of the step kinds a document uses (lazy.py); the schema, this one
         title="orc recipe",
         json_schema_extra={
             "$id": "https://github.com/orc-olive/orc/schemas/recipe.schema.json",
@@ -245,6 +267,12 @@ class Recipe(Strict):
         min_length=1,
         examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
         description="The ordered pipeline; each item has exactly one key naming the step.",
+    )
+    adapters: dict[StrictStr, Adapter] = Field(  # type: ignore[valid-type]  # issue 15: named adapters
+        default_factory=dict,
+        json_schema_extra={"default": {}, "propertyNames": {"pattern": ADAPTER_NAME_PATTERN}},
+        examples=[{"travel": {"dataset": "travel"}, "tone": {"dataset": "phrases", "training": {"max_steps": 8}}}],
+        description=ADAPTERS_DESCRIPTION,
     )
     output: Output = Field(
         default_factory=Output,

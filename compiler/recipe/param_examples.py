@@ -1,4 +1,4 @@
-"""Example values for Olive parameters that have neither choices nor a default in the catalog, so that
+"""Example values (and clearer descriptions) for Olive parameters that have neither choices nor a default in the catalog, so that
 the recipe schema offers an example for every field (editors show them while completing)."""
 
 from __future__ import annotations
@@ -58,4 +58,24 @@ EXAMPLES: dict[str, list[Any]] = {
     "torch_empty_cache_steps": [10],
     "trackio_bucket_id": ["my-bucket"],
     "trackio_space_id": ["my-org/trackio"],
+}
+
+# Olive parameter name (or PassType.name for one pass) -> what the recipe schema says about it, where Olive's own text is too terse for
+# someone choosing a value ("R dimension."). One example in the text where the value is not obvious.
+DESCRIPTIONS: dict[str, str] = {
+    "r": "The LoRA rank: the size of the low-rank matrices trained beside each targeted weight. Higher learns more "
+         "and trains slower; 8 to 64 is usual (e.g. 16).",
+    "alpha": "The LoRA scaling factor: the adapter's update is multiplied by alpha / r. Often set equal to r or twice it (e.g. 32 with r: 16).",
+    "dropout": "The dropout probability applied to the LoRA layers while training (0 turns it off; e.g. 0.05).",
+    "target_modules": "The names of the model's linear layers to attach LoRA to (default: Olive picks them for the architecture), "
+                      "e.g. [q_proj, v_proj] for Llama/Phi attention.",
+    "modules_to_save": "Modules besides the LoRA layers to train fully and save with the adapter, e.g. [lm_head].",
+    "ephemeral_gpu_offload": "Let PEFT move parts of an offloaded model to the GPU for a moment while loading it (DoRA/LoRA "
+                             "initialisation on a model that does not fit in GPU memory).",
+    "device_map": "Where the model is loaded for training: `auto` spreads it over the available devices, `current_device` "
+                  "puts it on the one this process uses.",
+    "ModelBuilder.precision": "The precision ModelBuilder writes the ONNX model in: int4 (weights quantized to 4 bits, the usual choice), "
+                 "fp32, fp16 (GPU targets) or bf16 (CUDA).",
+    "AutoAWQQuantizer.bits": "The number of bits AWQ quantizes the weights to (4 is what AWQ kernels run; e.g. 4).",
+    "AutoAWQQuantizer.input_model_dtype": "The data type the model is loaded in before AWQ quantizes it: fp16 (the usual), fp32 or fp64.",
 }

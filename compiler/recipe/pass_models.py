@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, St
 from pydantic.config import JsonDict
 
 from orc_olive import catalog
-from orc_olive.recipe.param_examples import EXAMPLES
+from orc_olive.recipe.param_examples import DESCRIPTIONS, EXAMPLES
 
 # Parameters that take an Olive data config: in a recipe they name one of the recipe's datasets.
 DATASET_SUFFIX = "data_config"
@@ -128,7 +128,7 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
             description = f"Name of a dataset under `datasets:` ({param.get('description', '')})".strip()
         else:
             ann = annotation_for(param.get("schema", {}))
-            description = param.get("description") or ""
+            description = DESCRIPTIONS.get(f"{pass_type}.{olive_name}") or DESCRIPTIONS.get(olive_name) or param.get("description") or ""
             if param.get("search_defaults"):
                 ann, description = searchable(ann), f"{description} {SEARCH_NOTE}".strip()
         extra: JsonDict = {"x-olive-name": olive_name} if name != olive_name else {}

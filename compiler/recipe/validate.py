@@ -13,6 +13,7 @@ from orc_olive import catalog
 from orc_olive.codes import code_for_pydantic
 from orc_olive.diagnostics import Diagnostic, Path_, one_of, suggest
 from orc_olive.recipe.hints import unknown_field_hint
+from orc_olive.recipe.lazy import recipe_model_for
 from orc_olive.recipe.models import PATTERN_RULES, PassStep, Recipe
 from orc_olive.recipe.pass_models import generic_model
 from orc_olive.source.loader import Document
@@ -22,7 +23,7 @@ def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:
     """Validate the document against the recipe models; `pass:` steps against their Olive pass."""
     diagnostics: list[Diagnostic] = []
     try:
-        recipe = Recipe.model_validate(doc.data)
+        recipe = recipe_model_for(doc.data).model_validate(doc.data)  # the full Recipe, built for the kinds it uses
     except ValidationError as exc:
         diagnostics.extend(_diagnostics(doc, exc, (), Recipe))
         recipe = None
@@ -66,8 +67,11 @@ def _diagnostics(doc: Document, exc: ValidationError, prefix: Path_, root: type[
         if len(errors) > 1:  # one value failing every member of a union: one message, every option
             expected = " or ".join(dict.fromkeys(_expected(e) for e in errors))
             message, hint = f"wrong type: got {_type_name(first['input'])} {_short(first['input'])}", f"expected {expected}"
-        if kind == "missing":
-            file, pos = doc.locate(path[:-1])
+        if message.startswith("@") and ": " in message:  # a model rule's "@field: ..." is about that field's value
+            field_, message = message[1:].split(": ", 1)
+            path = path + (field_,)
+        if kind == "missing":  # at the key of the mapping that lacks it (the value that requires it)
+            file, pos = doc.locate(path[:-1], key=True)
         else:
             file, pos = doc.locate(path, key=kind == "extra_forbidden")
         code = code_for_pydantic(kind) if len(errors) == 1 else "wrong_type"

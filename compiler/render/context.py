@@ -5,9 +5,11 @@ Templates only place these values; they decide nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from orc_olive import catalog
+from orc_olive.recipe.adapter_nodes import first_node
 from orc_olive.recipe.derived import step_id
 from orc_olive.recipe.model_source import azureml_resource
 from orc_olive.recipe.models import Recipe, StepBase, Target
@@ -21,9 +23,11 @@ SYSTEM_TYPES = {"local": "LocalSystem", "docker": "Docker", "python_env": "Pytho
 SYSTEM_NAMES = {"local": "local_system", "docker": "docker_system", "python_env": "python_system", "azureml": "local_system"}
 
 
-def build_context(recipe: Recipe) -> dict[str, Any]:
+def build_context(recipe: Recipe, base: Path | None = None) -> dict[str, Any]:
+    """`base`: the recipe's folder, which the workflow's paths are relative to (orc's own scripts are named from it)."""
+    recipe = first_node(recipe)  # issue 15: a recipe with named adapters renders its first adapter's workflow
     target, host = recipe.target, host_system(recipe)
-    evaluate = evaluate_context(recipe)
+    evaluate = evaluate_context(recipe, base)
     return {
         "name": recipe.name,
         "input_model": _input_model(recipe),

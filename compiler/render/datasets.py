@@ -23,14 +23,15 @@ STRATEGIES = {  # recipe spelling -> Olive's TextGenStrategy value
 TRAINING_KINDS = ("lora", "qlora")
 
 
-def dataset_config(name: str, dataset: Dataset, split: str | None = None) -> dict[str, Any]:
-    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it too)."""
+def dataset_config(name: str, dataset: Dataset, split: str | None = None, input_name: str | None = None) -> dict[str, Any]:
+    """The Olive data config of one recipe dataset (`orc import` checks its typed guesses with it too); cloud files
+    read the AzureML job input of the dataset `input_name` (default: `name`)."""
     load: dict[str, Any] = {"data_name": dataset.hf or data_format(dataset)}
     if dataset.subset is not None:
         load["subset"] = dataset.subset
     load["split"] = split or dataset.split
     if dataset.files is not None:
-        load["data_files"] = dataset.file_list
+        load["data_files"] = dataset.olive_files(input_name or name)
     pre: dict[str, Any] = {}
     if dataset.template is not None:
         pre["text_template"] = dataset.template
@@ -61,7 +62,7 @@ def dataset_configs(recipe: Recipe) -> list[dict[str, Any]]:
         train, held_out = dataset.split_parts()
         out.append(dataset_config(name, dataset, train))
         if held_out is not None:
-            out.append(dataset_config(holdout_name(name), dataset, held_out))
+            out.append(dataset_config(holdout_name(name), dataset, held_out, input_name=name))
     return out
 
 

@@ -4,25 +4,35 @@ configs of synthetic prompts that latency metrics of an onnxruntime-genai model 
 Olive 0.13 fails at start-up on an evaluator without a `type` (its resource scan reads the missing
 type as a resource type), so every evaluator gets one: OnnxEvaluator or PyTorchEvaluator by the form
 of the final model (the one Olive evaluates), or LMEvaluator for `lm_eval:`.
+
+Perplexity is Olive's accuracy metric with the perplexity measure. OnnxEvaluator cannot run it on an
+onnxruntime-genai model (model_builder's: it feeds no past key/values), so such a model's evaluator is
+OrcGenaiEvaluator, which orc's olive/orc_perplexity.py registers in Olive: the evaluator's user_script,
+named relative to the recipe's folder (where Olive runs).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from orc_olive.recipe.evaluation import Metric
-from orc_olive.recipe.evaluation_facts import evaluator_type, final_model
+from orc_olive.recipe.evaluation_facts import GENAI_EVALUATOR, evaluator_type, final_model
 from orc_olive.recipe.models import Recipe
 from orc_olive.render.datasets import evaluation_data
+from orc_olive.resources import PACKAGE
 
 DEFAULT_MEASURE = {"accuracy": "accuracy_score", "perplexity": "perplexity", "latency": "avg", "throughput": "avg", "size_on_disk": "bytes"}
 PROMPT_TOKENS, PROMPT_SAMPLES = 16, 8
 TIMED = ("latency", "throughput")
+PERPLEXITY_SCRIPT = PACKAGE / "olive" / "orc_perplexity.py"
 
 
-def evaluate_context(recipe: Recipe) -> dict[str, Any] | None:
-    """{name, evaluators, data_configs} for the workflow, or None without `evaluate:`."""
+def evaluate_context(recipe: Recipe, base: Path | None = None) -> dict[str, Any] | None:
+    """{name, evaluators, data_configs} for the workflow, or None without `evaluate:`. `base`: the recipe's
+    folder, which the workflow's paths are relative to (without it, orc's own script is named absolutely)."""
     evaluate = recipe.evaluate
     if evaluate is None:
         return None
@@ -30,6 +40,8 @@ def evaluate_context(recipe: Recipe) -> dict[str, Any] | None:
     kind = evaluator_type(recipe)
     if kind is not None:
         evaluator["type"] = kind
+    if kind == GENAI_EVALUATOR:
+        evaluator["user_script"] = script_path(base)  # which registers that evaluator in Olive
     data_configs: list[dict[str, Any]] = []
     if evaluate.lm_eval is not None:
         lm = evaluate.lm_eval
@@ -67,6 +79,17 @@ def _metric(recipe: Recipe, metric: Metric, genai: bool, data_configs: list[dict
         data_configs.append(prompts)
         out["data_config"] = prompts["name"]
     return out
+
+
+def script_path(base: Path | None) -> str:
+    """orc_perplexity.py as the workflow names it: relative to the recipe's folder where one can be."""
+    if base is not None:
+        try:
+            # from the folder's real path: the OS (and Olive's Path.resolve) reads `..` after following links
+            return Path(os.path.relpath(PERPLEXITY_SCRIPT, base.resolve())).as_posix()
+        except ValueError:  # another drive
+            pass
+    return PERPLEXITY_SCRIPT.as_posix()
 
 
 def prompts_config(name: str, metric: Metric) -> dict[str, Any]:

@@ -24,11 +24,12 @@ from typing import Any, TextIO
 from orc_olive.build.compile import Result
 from orc_olive.files import os_error_line, write_atomic
 from orc_olive.olive.log import OliveLog, read_metrics
-from orc_olive.run import history, manifest
+from orc_olive.run import history, manifest, measures
 from orc_olive.run.lock import LockHeld, acquire, lock_path
 from orc_olive.run.model_check import ModelReport, check_model
 from orc_olive.run.olive_process import Interrupts, open_log, run_olive
 from orc_olive.run.progress import Progress
+from orc_olive.run.quick_noop import quick_key
 from orc_olive.secrecy import holds_secret, mask
 
 # Olive waits on unreachable telemetry without these; HF_HUB_OFFLINE is added when nothing needs the hub.
@@ -85,10 +86,18 @@ class RunOutcome:
     record: Path | None = None  # this run's own manifest
     kept: str = ""  # what was left as it was, said after a failure
     metrics: dict[str, float] = field(default_factory=dict)  # the final model's evaluation (Olive's metrics.json)
+    data: dict[str, Any] = field(default_factory=dict)  # the run's manifest (for --format json)
+    report: Path | None = None  # the run's report page, when one was written
 
 
 def olive_command(workflow: Path) -> list[str]:
+    """What a user runs by hand on the workflow file: Olive's CLI."""
     return [sys.executable, "-m", "olive", "run", "--config", str(workflow)]
+
+
+def runner_command(workflow: Path) -> list[str]:
+    """What orc runs: the same workflow through Olive's Python API, in a lean child process (lean_runner.py)."""
+    return [sys.executable, "-m", "orc_olive.run.lean_runner", str(workflow)]
 
 
 def olive_env(result: Result) -> dict[str, str]:
@@ -115,7 +124,9 @@ def run_workflow(
     paths = RunPaths((base / recipe.output.dir).resolve())
     progress.secrets = {**result.secrets, **progress.secrets}
     if dry_run:
-        progress.say(f"would run (in {base}): {shlex.join(olive_command(paths.history / '<run-id>.workflow.json'))}")
+        planned = paths.history / "<run-id>.workflow.json"
+        progress.say(f"would run (in {base}): {shlex.join(runner_command(planned))}")
+        progress.say(f"  (Olive's Python API on the workflow; by hand: {shlex.join(olive_command(planned))})")
         progress.say(f"compiled config: {paths.history}/<run-id>.workflow.json (written when it runs; {paths.workflow} once it succeeds)")
         return RunOutcome(0, "dry run", paths=paths)
     try:
@@ -133,7 +144,7 @@ def run_workflow(
         current = json.loads(mask(json.dumps(manifest.fingerprint(recipe_files, result.text, recipe, base)), result.secrets))
         if not force and manifest.up_to_date(manifest.read(paths.manifest), current, paths.output):
             progress.say(f"up to date: {paths.output} (recipe, data, config and every output file unchanged; --force runs again)")
-            return RunOutcome(0, "up to date", skipped=True, paths=paths)
+            return RunOutcome(0, "up to date", skipped=True, paths=paths, data=manifest.read(paths.manifest) or {})
         with Interrupts() as interrupts:
             return _run(result, paths, current, progress, interrupts)
 
@@ -156,7 +167,7 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
         history.remove_tree(paths.staging)
         with open_log(record.log, private=bool(secrets)) as log_file:
             returncode = run_olive(
-                olive_command(record.workflow), base, olive_env(result), log_file, record.log,
+                runner_command(record.workflow), base, olive_env(result), log_file, record.log,
                 lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts,
             )
         if interrupts.signum is None:
@@ -181,6 +192,11 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
     if outcome.exit_code == 0 and outcome.model is not None:
         outcome.model = outcome.model.moved(paths.staging, paths.output)
     history.prune(paths.history, protect=history.run_id_of(manifest.read(paths.manifest)))
+    outcome.data = data
+    if history.run_id_of(manifest.read(paths.manifest)) == record.run_id:  # this run's record is the top one: its page beside it
+        from orc_olive.run.report import write_report
+
+        outcome.report = write_report(paths.manifest, progress.say)
     progress.summary(outcome.steps, outcome, paths)
     return outcome
 
@@ -267,9 +283,10 @@ def _step_rows(log: OliveLog, progress: Progress, sizes: list[int | None], outco
                 "cached": step.cached,
                 "seconds": progress.durations.get(step.id, step.olive_seconds),
                 "olive_seconds": step.olive_seconds,
-                "train_loss": step.latest_loss,
-                "eval_loss": step.eval_loss,
+                "train_loss": measures.finite(step.latest_loss),
+                "eval_loss": measures.finite(step.eval_loss),
                 "model_bytes": sizes[index] if index < len(sizes) and status == "succeeded" else None,
+                **measures.step_fields(step, progress._types.get(step.id, "")),
             }
         )
     return rows
@@ -279,25 +296,33 @@ def _manifest(
     paths: RunPaths, record: history.RunRecord, result: Result, current: dict, started: datetime, ended: datetime, outcome: RunOutcome
 ) -> dict[str, Any]:
     succeeded = outcome.exit_code == 0
+    files = manifest.output_listing(paths.staging) if succeeded else {}
     return {
         "status": "succeeded" if succeeded else "interrupted" if outcome.interrupted else "failed",
         "cause": "" if succeeded else mask(outcome.message, result.secrets),
         "run_id": record.run_id,
         "recipe": result.file,
         "fingerprint": current,
+        "quick": quick_key(result.document.data, result.file) if result.document is not None else None,  # quick_noop.py
         "versions": manifest.versions(),
         "started": started.isoformat(timespec="seconds"),
         "ended": ended.isoformat(timespec="seconds"),
         "seconds": round((ended - started).total_seconds(), 3),
         "steps": outcome.steps,
         "metrics": outcome.metrics,
+        **measures.run_fields(result.recipe.name if result.recipe else "", _local_model(result), files, measures.peak_child_memory()),
         "output": str(paths.output),
         # the files as they will be in the output folder (hashed where Olive wrote them)
-        "output_files": manifest.output_listing(paths.staging) if succeeded else {},
+        "output_files": files,
         "adapters": [str(paths.output / p.relative_to(paths.staging)) for p in (outcome.model.adapters if outcome.model and succeeded else [])],
         "log": str(record.log),
         "workflow": str(record.workflow),
     }
+
+
+def _local_model(result: Result) -> Path | None:
+    model = result.recipe.model if result.recipe else None
+    return (result.base_dir / model.path).resolve() if model is not None and (result.base_dir / model.path).is_dir() else None
 
 
 def _write_record(path: Path, data: dict[str, Any], secrets: dict[str, str]) -> None:
@@ -305,5 +330,11 @@ def _write_record(path: Path, data: dict[str, Any], secrets: dict[str, str]) -> 
     write_atomic(path, text, private=bool(secrets))
 
 
-def default_progress(mode: str, stream: TextIO | None = None) -> Progress:
-    return Progress(mode=mode, stream=stream or sys.stderr, clock=time.monotonic)
+def default_progress(mode: str, stream: TextIO | None = None, *, no_progress: bool = False) -> Progress:
+    """A live view on a terminal (live.py), plain lines anywhere else."""
+    from orc_olive.run.live import LiveProgress, wants_live
+
+    stream = stream or sys.stderr
+    if wants_live(stream, mode, no_progress):
+        return LiveProgress(mode=mode, stream=stream, clock=time.monotonic)
+    return Progress(mode=mode, stream=stream, clock=time.monotonic)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,25 @@ def up_to_date(manifest: dict[str, Any] | None, current: dict[str, Any], output:
     if not manifest or manifest.get("status") != "succeeded" or manifest.get("fingerprint") != current:
         return False
     return output_intact(manifest.get("output_files"), output)
+
+
+def keep_sample(model_dir: Path, prompt: str, text: str, adapter: str | None, tokens: int) -> str:
+    """Keep `orc try`'s generation in the manifest of the model in place (and refresh its report page);
+    returns what was done, in a line ("" when there is no manifest of that model, or a run holds it)."""
+    model_dir = model_dir.resolve()
+    path = model_dir.with_name(model_dir.name + ".manifest.json")
+    data = read(path)
+    if data is None or data.get("status") != "succeeded" or model_dir.with_name(model_dir.name + ".lock").exists():
+        return ""
+    data["sample"] = {"prompt": prompt, "text": text, "adapter": adapter, "tokens": tokens, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    from orc_olive.files import os_error_line, write_atomic
+
+    try:
+        write_atomic(path, json.dumps(data, indent=2) + "\n", private=path.stat().st_mode & 0o077 == 0)
+    except OSError as exc:
+        return f"the sample was not kept: {os_error_line(exc)}"
+    from orc_olive.run.report import report_path, write_report
+
+    if report_path(path).is_file():
+        write_report(path)
+    return f"kept the prompt and the generated text in {path}"

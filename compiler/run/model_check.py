@@ -25,6 +25,13 @@ def adapter_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in ADAPTER_SUFFIXES)
 
 
+def model_folder(folder: Path) -> Path:
+    """The folder that holds the model: `folder`, or `folder/model` in the Olive CLI's layout (issue 15)."""
+    if not (folder / "genai_config.json").is_file() and (folder / "model" / "genai_config.json").is_file():
+        return folder / "model"
+    return folder
+
+
 def check_model(folder: Path) -> ModelReport:
     if not folder.is_dir() or not any(folder.iterdir()):
         return ModelReport("missing", False, f"no model in {folder}")
@@ -38,6 +45,8 @@ def check_model(folder: Path) -> ModelReport:
         weights = list((folder / "adapter").glob("adapter_model.*"))
         ok = bool(weights) and (folder / "model").is_dir()
         return ModelReport("hf+adapter", ok, "" if ok else "adapter weights or base model missing", [folder / "adapter"])
+    if (folder / "model" / "config.json").is_file() and not (folder / "config.json").exists():  # issue 15: Olive saves an HF model as <out>/model
+        return check_model(folder / "model")
     if (folder / "config.json").is_file():
         weights = [p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin")]
         try:

@@ -57,7 +57,8 @@ class Progress:
             if now - self._last_loss_print >= LOSS_EVERY_S or step.train_loss is not None:
                 self._last_loss_print = now
                 what = "train loss" if step.train_loss is not None else f"loss at log {len(step.losses)}"
-                self.say(f"{label} {what}: {step.latest_loss:.4f}  ({now - self._started.get(current, now):.1f} s)")
+                at = f"step {step.done_steps}/{step.total_steps}, " if step.total_steps else ""
+                self.say(f"{label} {what}: {step.latest_loss:.4f}  ({at}{now - self._started.get(current, now):.1f} s)")
         elif kind == "eval" and log.steps[current].eval_loss is not None:
             self.say(f"{label} eval loss: {log.steps[current].eval_loss:.4f}  ({now - self._started.get(current, now):.1f} s)")
         elif kind in ("end", "failed"):
@@ -91,6 +92,8 @@ class Progress:
             if outcome.model and outcome.model.adapters:
                 self.say("adapters: " + ", ".join(str(a) for a in outcome.model.adapters), always=True)
             self.say(f"log: {log}\nmanifest: {paths.manifest}")
+        if outcome.report is not None:
+            self.say(f"report: {outcome.report}", always=True)
 
 
 def _size(n: int | None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from orc_olive.diagnostics import printable
-from orc_olive.run.model_check import adapter_files
+from orc_olive.run.model_check import adapter_files, model_folder
 
 PHI3_CHAT = "<|user|>\n{prompt}<|end|>\n<|assistant|>\n"
 MAX_TOKENS_LIMIT = 1_000_000  # above any context length a model here has
@@ -80,6 +80,7 @@ def generate(model_dir: Path, prompt: str, *, adapter: str | None = None, max_to
         _say(problem)
     if problems:
         return 2
+    model_dir = model_folder(model_dir)  # issue 15: `<dir>/model/` (output.layout: model) too
     try:
         limit = context_length(model_config(model_dir))
         if limit is not None and max_tokens >= limit:
@@ -119,7 +120,7 @@ def _stream(model_dir: Path, prompt: str, adapter: str | None, max_tokens: int, 
         stream = tokenizer.create_stream()
     except Exception as exc:  # noqa: BLE001 - onnxruntime-genai raises RuntimeError for any model it cannot load
         raise BrokenModel(f"onnxruntime-genai cannot load {model_dir}: {str(exc).strip()[:500]}") from None
-    produced = 0
+    produced, pieces = 0, []
     while not generator.is_done():
         try:
             generator.generate_next_token()
@@ -129,6 +130,13 @@ def _stream(model_dir: Path, prompt: str, adapter: str | None, max_tokens: int, 
         out.write(printable(piece, newlines=True))  # generated text never drives the terminal
         out.flush()
         produced += 1
+        pieces.append(piece)
     out.write("\n")
     _say(f"{produced} tokens generated")
+    if produced:
+        from orc_olive.run.manifest import keep_sample
+
+        kept = keep_sample(model_dir, prompt, "".join(pieces), file.stem if file is not None else None, produced)
+        if kept:
+            _say(kept)
     return 0 if produced else 1

@@ -1,0 +1,78 @@
+"""The code run INSIDE the child process of compile-and-run: Olive's Python workflow API on a workflow file.
+
+`python -m orc_olive.run.lean_runner WORKFLOW.json` does what `olive run --config WORKFLOW.json` does
+(olive/cli/run.py: load the config file, `olive.workflows.run(config)`) without Olive's CLI: no import of
+its whole command tree, no telemetry (off before Olive is imported; Olive's `olive run` still counts an
+event and then waits up to 2 s for it at exit), and no interpreter teardown. Olive's log lines, the
+trainer's losses and any traceback are written exactly as `olive run` writes them, on stdout/stderr, which
+orc reads (olive_process.py); once they are flushed the process leaves with os._exit, skipping the
+seconds torch and its threads take to tear down. The workflow file stays the one `olive run --config`
+runs: a user can run it by hand.
+
+Exit codes: 0 when Olive returned (orc decides success from the log and the files, as before), 1 after
+an exception (its traceback printed as Python prints it), 2 for a bad command line, 130 after SIGINT.
+SIGTERM keeps its default action. This module imports nothing from orc, so the child stays lean.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+
+QUIET_ENV = {"OLIVE_DISABLE_TELEMETRY": "1", "CI": "1"}
+
+
+def run(config_path: str) -> int:
+    """Run the workflow the way `olive run --config` does; the exit code the process should leave with."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    try:
+        from olive.common.config_utils import load_config_file
+        from olive.workflows import run as olive_run
+
+        olive_run(load_config_file(config_path))
+        return 0
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        if not isinstance(code, int):
+            print(code, file=sys.stderr)
+            return 1
+        return code
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        return 130
+    except BaseException:  # noqa: BLE001 - printed as Python would print it; orc reads the last line
+        traceback.print_exc()
+        return 1
+
+
+def finish(code: int) -> None:
+    """Flush every output (log handlers, stdout/stderr), then leave at once.
+
+    Olive and its passes close the files they write before the workflow returns; a file object some
+    library left open would lose its buffer here (as it may in a normal teardown), and the model check
+    that follows the run (model_check.py) would find the model unusable."""
+    try:
+        logging.shutdown()  # flushes and closes every handler
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        print("usage: python -m orc_olive.run.lean_runner WORKFLOW.json", file=sys.stderr)
+        finish(2)
+    finish(run(argv[0]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
