@@ -1,5 +1,6 @@
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +14,19 @@ RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))
 # Olive waits on unreachable telemetry and hub calls without these.
 for key, value in {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1"}.items():
     os.environ.setdefault(key, value)
+
+
+def pytest_configure(config):
+    """The test set-up installs the browser the report page is tested in (Debian's chromium) where it can:
+    in CI, as root, with apt-get. Elsewhere, or when that fails, the browser tests skip and say why."""
+    wanted = os.environ.get("CI") or os.environ.get("ORC_INSTALL_BROWSER")
+    if not wanted or shutil.which("chromium") or not shutil.which("apt-get") or os.geteuid() != 0:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env, capture_output=True, timeout=900, check=False)
+    except (OSError, subprocess.SubprocessError):
+        pass  # the browser tests skip, naming what to install
 
 
 def recipe_copy(tmp: Path, name: str, data: Path | None = None) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from orc_olive.build.compile import compile_file
-from orc_olive.build.graph import adapter_plan
+from orc_olive.build.graph import graph_plan
 
 from .conftest import ROOT, recipe_copy
 
@@ -39,7 +39,7 @@ def _line(recipe: Path, needle: str) -> int:
 def test_the_ready_recipe_splits_into_one_workflow_per_adapter(tmp_path):
     result = compile_file(_recipe(tmp_path))
     assert result.ok, result.diagnostics.items
-    plan = adapter_plan(result)
+    plan = graph_plan(result)
     assert plan is not None
     assert [n.name for n in plan.nodes] == ["travel", "tone"]
     travel, tone = (n.result.workflow for n in plan.nodes)
@@ -59,7 +59,7 @@ def test_the_ready_recipe_splits_into_one_workflow_per_adapter(tmp_path):
 def test_extract_adapters_is_added_when_the_recipe_has_none(tmp_path):
     result = compile_file(_recipe(tmp_path, ("  - extract_adapters: {}\n", "")))
     assert result.ok, result.diagnostics.items
-    plan = adapter_plan(result)
+    plan = graph_plan(result)
     assert plan is not None and all(list(n.result.workflow["passes"])[-1] == "extract_adapters" for n in plan.nodes if n.result.workflow)
 
 
@@ -125,6 +125,7 @@ def test_compile_writes_one_workflow_per_adapter_and_the_plan(tmp_path):
     plan = json.loads((out.parent / "multi.plan.json").read_text())
     assert [(w["name"], w["file"], w["feeds"]) for w in plan["workflows"]] == [
         ("travel", "multi.travel.json", ["base model", "travel.onnx_adapter"]), ("tone", "multi.tone.json", ["tone.onnx_adapter"])]
+    assert plan["builds_on"] == [] and [(a["output"], list(a["from"])) for a in plan["assemblies"]] == [("out/model", ["travel", "tone"])]
     tone = json.loads((out.parent / "multi.tone.json").read_text())
     assert tone["passes"]["lora"]["train_data_config"] == "tone"
     pytest.importorskip("olive")

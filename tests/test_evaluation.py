@@ -320,6 +320,17 @@ def test_pad_to_max_len_and_use_attention_mask_reach_olives_pre_processing(tmp_p
 
 
 @needs_olive
+def test_a_random_strategy_gets_the_seed_and_sample_count_olive_requires(tmp_path):
+    base = f"  t: {{files: {TRAVEL}, columns: [prompt], max_length: 16, strategy: join-random"
+    refused = compile_file(_recipe(tmp_path, f"datasets:\n{base}}}\nsteps:\n  - model_builder: {{precision: int4}}\n", "d"))
+    assert any(d.dotted_path == "datasets.t" and "needs 'max_samples'" in d.message for d in refused.diagnostics.errors), [str(d) for d in refused.diagnostics]
+    sequences = _olive_dataset(tmp_path, base + ", max_samples: 5}\n", "t")  # Olive's TextGenParams takes it (random_seed written: 0)
+    assert len(sequences) == 5 and {len(x["input_ids"]) for x in sequences} == {16}
+    seeded = _olive_dataset(tmp_path, base + ", max_samples: 5, seed: 0}\n", "t")  # the default seed is 0: the same samples
+    assert [list(x["input_ids"]) for x in sequences] == [list(x["input_ids"]) for x in seeded]
+
+
+@needs_olive
 def test_chat_template_builds_texts_from_the_messages_column(tmp_path):
     chats = tmp_path / "chats.jsonl"
     chats.write_text("\n".join(json.dumps({"turns": [{"role": "user", "content": f"hi {i}"}]}) for i in range(4)) + "\n")

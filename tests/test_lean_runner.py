@@ -130,3 +130,24 @@ def test_a_workflow_olive_refuses_is_a_traceback_whose_last_line_orc_reads_and_e
     assert "Traceback (most recent call last)" in lean.stderr
     assert lean_log.last_exception and lean_log.last_exception == hand_log.last_exception
     assert "nosuchpass" in lean_log.last_exception.lower()
+
+
+def test_finish_stops_daemonic_worker_processes_as_the_interpreter_would(tmp_path):
+    """A data loader's daemonic worker must not outlive the runner and hold orc's pipe open."""
+    code = (
+        "import multiprocessing, time\n"
+        "from orc_olive.run import lean_runner\n"
+        "def work():\n"
+        "    time.sleep(60)\n"
+        "if __name__ == '__main__':\n"
+        "    worker = multiprocessing.Process(target=work, daemon=True); worker.start()\n"
+        "    print(worker.pid, flush=True)\n"
+        "    lean_runner.finish(0)\n"
+    )
+    script = tmp_path / "w.py"
+    script.write_text(code)
+    # reads to the pipe's end: a worker left running (it sleeps 60 s) would hold it past the timeout
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=50)
+    assert done.returncode == 0
+    pid = int(done.stdout.split()[0])
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()

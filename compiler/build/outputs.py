@@ -37,7 +37,7 @@ def planned_outputs(result: Result, output: Path) -> list[OutputFile]:
     if not result.ok or result.workflow is None or result.recipe is None:
         raise ValueError("refusing to write a workflow that has errors")
     files = [OutputFile(output, result.text, holds_secret(result.text, result.secrets))]
-    files += [OutputFile(path, text, holds_secret(text, result.secrets)) for path, text in plan_files(result, output)]  # issue 15
+    files += [OutputFile(path, text, private) for path, text, private in plan_files(result, output)]  # issue 15: the plan's workflows
     if result.recipe.target.system == "azureml":
         spec_path, spec_text = _azureml_spec(result, output)
         files.append(OutputFile(spec_path, spec_text, holds_secret(spec_text, result.secrets)))

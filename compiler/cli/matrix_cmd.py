@@ -36,8 +36,11 @@ def cmd_compile_and_run_matrix(args: argparse.Namespace) -> int:
     recipes = list(args.recipe) if isinstance(args.recipe, list) else [args.recipe]
     if len(recipes) == 1 and not args.all_variants:
         from orc_olive.cli.commands import cmd_compile_and_run
+        from orc_olive.cli.quick_cmd import quick_noop  # issue 19: "up to date" before anything is compiled
 
         args.recipe = recipes[0]
+        if (code := quick_noop(args)) is not None:
+            return code
         code = cmd_compile_and_run(args)
         return register_after_run(args, code)
     return _matrix(args, recipes)

@@ -18,6 +18,7 @@ def _problems(results: list) -> list:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from orc_olive.build.compile import compile_variants
+    from orc_olive.build.graph import plan_data
     from orc_olive.output import explain
     from orc_olive.output.formats import render
     from orc_olive.secrecy import mask
@@ -27,12 +28,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if diagnostics:
         print(render(diagnostics), file=sys.stderr)
     shown = [(result, result.recipe) for result in results if result.recipe is not None and result.document is not None]
+    plans = [plan_data(result) for result, _ in shown]  # issue 15: the workflows a recipe compiles to, when several
     if args.format == "mermaid":
-        text = explain.mermaid_variants([(result.variant, recipe) for result, recipe in shown]) if shown else ""
+        text = explain.mermaid_variants([(result.variant, recipe) for result, recipe in shown], plans) if shown else ""
     elif args.format == "json":
-        text = explain.variants_json([explain.as_data(recipe, r.sources, r.variant) for r, recipe in shown]) if shown else ""
+        text = explain.variants_json([explain.as_data(recipe, r.sources, r.variant, plan) for (r, recipe), plan in zip(shown, plans)]) if shown else ""
     else:
-        text = "\n".join(explain.table(recipe, result.sources, result.variant) for result, recipe in shown)
+        text = "\n".join(explain.table(recipe, result.sources, result.variant, plan) for (result, recipe), plan in zip(shown, plans))
     secrets = {k: v for result in results for k, v in result.secrets.items()}
     sys.stdout.write(mask(text, secrets))
     return EXIT_OK if results and all(result.ok for result in results) else EXIT_ERRORS

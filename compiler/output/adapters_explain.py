@@ -1,6 +1,8 @@
 """`orc explain` of named adapters (`adapters:`): each adapter, the settings it changes, its data and the file it
-becomes; and of `model: {from: ...}`, the recipe it builds on; in the table, the Mermaid diagram and the JSON
-(explain.py calls these; nothing for other recipes)."""
+becomes; of `model: {from: ...}`, the recipe it builds on; and the plan (build/graph.py's Plan.as_json(): the
+Olive workflows in run order, what feeds what), for a recipe of more than one workflow; in the table, the
+Mermaid diagram and the JSON (explain.py calls these; nothing for other recipes). compile-and-run's dry run
+prints the same plan lines."""
 
 from __future__ import annotations
 
@@ -29,8 +31,21 @@ def _dataset(recipe: Recipe, name: str) -> str:
     return str(getattr(recipe.steps_with_kinds[index[0]][1], "dataset", "") or "") if len(index) == 1 else ""
 
 
-def table_lines(recipe: Recipe) -> list[str]:
+def plan_lines(plan: dict[str, Any]) -> list[str]:
+    """The plan as text: each workflow in run order, with what feeds its inputs, then each assembled folder."""
+    lines = []
+    for index, flow in enumerate(plan["workflows"], 1):
+        fed = "".join(f"; {key} = {value['path']} (from {value['workflow']})" for key, value in flow["inputs"].items())
+        lines.append(f"{'plan:' if index == 1 else '':9}{index}. {flow['name']}: {flow['recipe']}, workflow {flow['workflow_id']} -> {flow['output']}{fed}")
+    for assembly in plan["assemblies"]:
+        parts = ", ".join(f"{name} ({', '.join(feeds)})" for name, feeds in assembly["from"].items())
+        lines.append(f"{'':9}then: {assembly['output']} assembled from {parts}" + (" under model/" if assembly["layout"] == "model" else ""))
+    return lines
+
+
+def table_lines(recipe: Recipe, plan: dict[str, Any] | None = None) -> list[str]:
     chain = [f"from:    {recipe.model.from_} (that recipe's output model; compile-and-run runs it first when it is stale)"] if recipe.model and recipe.model.from_ else []
+    chain += plan_lines(plan) if plan else []
     if not recipe.adapters:
         return chain
     names = list(recipe.adapters)
@@ -42,9 +57,27 @@ def table_lines(recipe: Recipe) -> list[str]:
     return chain + lines
 
 
-def mermaid_lines(recipe: Recipe, prefix: str, indent: str) -> list[str]:
+def _producer_lines(plan: dict[str, Any], prefix: str, indent: str) -> list[str]:
+    """The workflows of the recipes this one builds on, in run order, the last one's output into the model."""
+    flows = [flow for flow in plan["workflows"] if flow["recipe"] in plan["builds_on"]]
+    lines, previous = [], None
+    for flow in flows:
+        node = f"{prefix}producer_{_node_id(flow['name'])}"
+        lines.append(f'{indent}{node}[["workflow {flow["name"]}<br/>recipe {flow["recipe"]}"]]')
+        for key, value in flow["inputs"].items():
+            lines.append(f'{indent}{prefix}producer_{_node_id(value["workflow"])} ==>|"{key}"| {node}')
+        previous = node
+    if previous is not None:
+        fed = sorted({key for flow in plan["workflows"] if flow["recipe"] not in plan["builds_on"] for key in flow["inputs"]})
+        lines.append(f'{indent}{previous} ==>|"{", ".join(fed) or "its output"}"| {prefix}model')
+    return lines
+
+
+def mermaid_lines(recipe: Recipe, prefix: str, indent: str, plan: dict[str, Any] | None = None) -> list[str]:
     lines = []
-    if recipe.model and recipe.model.from_:
+    if plan and plan["builds_on"]:
+        lines += _producer_lines(plan, prefix, indent)
+    elif recipe.model and recipe.model.from_:
         lines += [f'{indent}{prefix}producer[["recipe {recipe.model.from_}"]]', f'{indent}{prefix}producer ==>|"its output"| {prefix}model']
     if not recipe.adapters:
         return lines
@@ -61,8 +94,10 @@ def mermaid_lines(recipe: Recipe, prefix: str, indent: str) -> list[str]:
     return lines
 
 
-def data(recipe: Recipe) -> dict[str, Any]:
-    chain = {"from": recipe.model.from_} if recipe.model and recipe.model.from_ else {}
+def data(recipe: Recipe, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    chain: dict[str, Any] = {"from": recipe.model.from_} if recipe.model and recipe.model.from_ else {}
+    if plan:
+        chain["plan"] = plan
     if not recipe.adapters:
         return chain
     return {

@@ -66,7 +66,7 @@ def rows(recipe: Recipe) -> list[StepRow]:
     return out
 
 
-def header(recipe: Recipe, sources: list[str], variant: str | None) -> list[str]:
+def header(recipe: Recipe, sources: list[str], variant: str | None, plan: dict[str, Any] | None = None) -> list[str]:
     lines = [f"recipe:  {recipe.name}" + (f" (variant {variant})" if variant else "")]
     lines.append(f"sources: {', '.join(sources)}")
     name, form = _input(recipe)
@@ -74,42 +74,43 @@ def header(recipe: Recipe, sources: list[str], variant: str | None) -> list[str]
     lines.append(f"target:  {recipe.target.device} / {recipe.target.execution_provider} on {recipe.target.system}")
     for name, ds in recipe.datasets.items():
         lines.append(f"data:    {name} = {ds.hf or ', '.join(ds.file_list)} (split {ds.split}, max_length {ds.max_length})")
-    lines += adapters_explain.table_lines(recipe)  # issue 15: named adapters
+    lines += adapters_explain.table_lines(recipe, plan)  # issue 15: named adapters, chains, the plan
     lines.append(f"output:  {recipe.output.dir}")
     return lines
 
 
-def table(recipe: Recipe, sources: list[str], variant: str | None = None) -> str:
+def table(recipe: Recipe, sources: list[str], variant: str | None = None, plan: dict[str, Any] | None = None) -> str:
     body = [COLUMNS] + [tuple(asdict(r).values()) for r in rows(recipe)]
     widths = [max(len(str(row[i])) for row in body) for i in range(len(COLUMNS))]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in body]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(header(recipe, sources, variant) + [""] + lines) + "\n"
+    return "\n".join(header(recipe, sources, variant, plan) + [""] + lines) + "\n"
 
 
 def _label(*parts: str) -> str:
     return "<br/>".join(p.replace('"', "#quot;") for p in parts)
 
 
-def mermaid(recipe: Recipe) -> str:
+def mermaid(recipe: Recipe, plan: dict[str, Any] | None = None) -> str:
     """One recipe as a Mermaid flowchart."""
-    return "\n".join(["flowchart LR", *_mermaid_body(recipe, "", "  ")]) + "\n"
+    return "\n".join(["flowchart LR", *_mermaid_body(recipe, "", "  ", plan)]) + "\n"
 
 
-def mermaid_variants(shown: list[tuple[str | None, Recipe]]) -> str:
+def mermaid_variants(shown: list[tuple[str | None, Recipe]], plans: list[dict[str, Any] | None] | None = None) -> str:
     """One flowchart for every variant: each its own subgraph, its nodes named after it (ids stay unique)."""
+    plans = plans or [None] * len(shown)
     if len(shown) == 1:
-        return mermaid(shown[0][1])
+        return mermaid(shown[0][1], plans[0])
     lines = ["flowchart LR"]
-    for variant, recipe in shown:
+    for (variant, recipe), plan in zip(shown, plans):
         prefix = f"v_{_node_id(variant or 'recipe')}_"
         lines.append(f'  subgraph {prefix}variant["{_label(f"variant {variant}")}"]')
-        lines += _mermaid_body(recipe, prefix, "    ")
+        lines += _mermaid_body(recipe, prefix, "    ", plan)
         lines.append("  end")
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_body(recipe: Recipe, prefix: str, indent: str) -> list[str]:
+def _mermaid_body(recipe: Recipe, prefix: str, indent: str, plan: dict[str, Any] | None = None) -> list[str]:
     steps = rows(recipe)
     name, form = _input(recipe)
     model = f"{prefix}model"
@@ -127,15 +128,15 @@ def _mermaid_body(recipe: Recipe, prefix: str, indent: str) -> list[str]:
     final = steps[-1].model_out if steps else FORM_LABELS[form]
     lines.append(f'{indent}{prefix}output[["{_label(recipe.output.dir)}"]]')
     lines.append(f'{indent}{previous} -->|"{_label(final)}"| {prefix}output')
-    return lines + adapters_explain.mermaid_lines(recipe, prefix, indent)  # issue 15: named adapters
+    return lines + adapters_explain.mermaid_lines(recipe, prefix, indent, plan)  # issue 15: named adapters, chains
 
 
 def _node_id(name: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
 
 
-def as_data(recipe: Recipe, sources: list[str], variant: str | None = None) -> dict[str, Any]:
-    return {"recipe": recipe.name, "variant": variant, "sources": sources, "steps": [asdict(r) for r in rows(recipe)], **adapters_explain.data(recipe)}  # issue 15
+def as_data(recipe: Recipe, sources: list[str], variant: str | None = None, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"recipe": recipe.name, "variant": variant, "sources": sources, "steps": [asdict(r) for r in rows(recipe)], **adapters_explain.data(recipe, plan)}  # issue 15
 
 
 def as_json(recipe: Recipe, sources: list[str], variant: str | None = None) -> str:

@@ -87,6 +87,9 @@ class Dataset(_Strict):
     strategy: Optional[Literal["line-by-line", "line-by-line-random", "join", "join-random", "join-sliding-window"]] = Field(
         None, examples=["line-by-line"], description="How texts become sequences (Olive's default is join)."
     )
+    seed: Optional[int] = Field(
+        None, ge=0, examples=[42], description="The random strategies' seed (Olive requires one for them; orc writes 0 when none is given)."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> "Dataset":
@@ -102,6 +105,10 @@ class Dataset(_Strict):
                 raise ValueError(f"'{file}' is not an AzureML data address: write {CLOUD_FORMS}")
             if is_cloud(file) and not cloud_is_file(file) and self.format is None:
                 raise ValueError(f"'{file}' is a folder or a data asset, with no file extension to tell its format: give `format:` (json, csv, parquet or text)")
+        if self.strategy is not None and "random" in self.strategy and self.max_samples is None:
+            raise ValueError(f"strategy '{self.strategy}' needs 'max_samples' (Olive refuses a random strategy without it): e.g. max_samples: 1000")
+        if self.seed is not None and (self.strategy is None or "random" not in self.strategy):
+            raise ValueError("'seed' is read only by the random strategies (line-by-line-random, join-random)")
         if self.subset is not None and self.hf is None:
             raise ValueError("'subset' names a configuration of a Hugging Face dataset: use it with 'hf:'")
         if self.holdout is not None and abs(self.holdout * 100 - round(self.holdout * 100)) > 1e-9:

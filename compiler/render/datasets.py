@@ -46,6 +46,8 @@ def dataset_config(name: str, dataset: Dataset, split: str | None = None, input_
             pre[key] = getattr(dataset, key)
     if dataset.strategy is not None:
         pre["strategy"] = STRATEGIES[dataset.strategy]
+        if "random" in dataset.strategy:  # Olive's TextGenParams requires a seed for these; 0 keeps the output deterministic
+            pre["random_seed"] = dataset.seed if dataset.seed is not None else 0
     return {
         "name": name,
         "type": "HuggingfaceContainer",

@@ -1,5 +1,6 @@
-"""compile-and-run of a recipe with named adapters: each adapter's workflow through run_workflow (which skips
-one whose manifest fingerprint is unchanged), then the recipe's output folder assembled from them (with
+"""compile-and-run of one recipe (a stage) of the plan (build/graph.py): its one workflow, or, for named adapters,
+each adapter's workflow through run_workflow (which skips one whose manifest fingerprint is unchanged), then
+the recipe's output folder assembled from them (with
 `output.layout: model`, everything below goes under models/x/model/, the Olive CLI's layout; a recipe without
 adapters is then one workflow into models/x.olive-output/, copied there the same way):
 
@@ -20,53 +21,64 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from orc_olive.build.compile import Result
-from orc_olive.build.graph import Plan, plan_for
+from orc_olive.build.graph import Plan, Stage
 from orc_olive.files import os_error_line, write_atomic
 from orc_olive.run import history, manifest
 from orc_olive.run.execute import RunPaths, run_workflow
 from orc_olive.run.model_check import adapter_files, check_model
 from orc_olive.run.progress import Progress
+from orc_olive.secrecy import mask
 
 ADAPTER_SUFFIX = ".onnx_adapter"
 
 
-def run_adapters(result: Result, recipe_files: list[Path], *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
-    """Run every workflow of the plan in order (each adapter's, or the one of `output.layout: model`), then
-    assemble the output folder; the exit code of the first that fails, else 0."""
-    plan = plan_for(result)
-    assert plan is not None and result.recipe is not None
+def run_stage(plan: Plan, stage: Stage, *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
+    """Run one recipe of the plan: its one workflow, or each of its workflows in order (each adapter's, or the one
+    of `output.layout: model`) and then its assembled output folder; the exit code of the first that fails, else 0."""
+    result = stage.result
+    assert result.recipe is not None
+    recipe_files = sorted(Path(p) for p in result.sources if Path(p).is_file())
     say = progress()
-    label = (lambda name: f"adapter '{name}'") if result.recipe.adapters else (lambda name: "the workflow")
-    for node in plan.nodes:
+    for node in stage.nodes:
         if not node.result.ok:
             say.say(f"orc: {node.result.diagnostics.errors[0].message}", always=True)
             return 1
-    output = (result.base_dir / plan.output).resolve()
+    if not stage.assembled:
+        (node,) = stage.nodes
+        return run_workflow(node.result, recipe_files, force=force, dry_run=dry_run, progress=say).exit_code
+    label = (lambda name: f"adapter '{name}'") if result.recipe.adapters else (lambda name: "the workflow")
+    output = (result.base_dir / stage.output).resolve()
     if dry_run:
-        for node in plan.nodes:
+        for node in stage.nodes:
             say.say(f"{label(node.name)}: workflow {node.result.workflow['workflow_id'] if node.result.workflow else '?'} -> {node.output}")
             run_workflow(node.result, recipe_files, dry_run=True, progress=say)
-        files = ("the first adapter's base model and " + ", ".join(n.name + ADAPTER_SUFFIX for n in plan.nodes)) if result.recipe.adapters else "its model"
+        files = ("the first adapter's base model and " + ", ".join(n.name + ADAPTER_SUFFIX for n in stage.nodes)) if result.recipe.adapters else "its model"
         say.say(f"then: {output} assembled from {files}" + (" (under model/)" if result.recipe.output.layout == "model" else ""))
         return 0
-    for node in plan.nodes:
+    for node in stage.nodes:
         outcome = run_workflow(node.result, recipe_files, force=force, progress=progress())
         if outcome.exit_code != 0:
             say.say(f"orc: {label(node.name)} failed: {outcome.message}", always=True)
             return outcome.exit_code
-    return assemble(plan, result, output, say)
+    return assemble(plan, stage, output, say)
 
 
-def _node_runs(plan: Plan, base: Path) -> dict[str, str | None]:
-    return {node.name: history.run_id_of(manifest.read(RunPaths((base / node.output).resolve()).manifest)) for node in plan.nodes}
+def _node_runs(stage: Stage, base: Path) -> dict[str, str | None]:
+    return {node.name: history.run_id_of(manifest.read(RunPaths((base / node.output).resolve()).manifest)) for node in stage.nodes}
 
 
-def assemble(plan: Plan, result: Result, output: Path, say: Progress) -> int:
+def stage_plan(plan: Plan, stage: Stage) -> Plan:
+    """The part of the plan a stage's output is made from: it and the recipes before it (a chain is one line)."""
+    index = next(i for i, s in enumerate(plan.stages) if s is stage)
+    return Plan(stage.result.file, stage.output, plan.stages[: index + 1])
+
+
+def assemble(plan: Plan, stage: Stage, output: Path, say: Progress) -> int:
     """The recipe's output folder from its nodes' folders (skipped when nothing changed)."""
+    result = stage.result
     base = result.base_dir
     layout = result.recipe.output.layout if result.recipe else "flat"
-    runs = {"nodes": _node_runs(plan, base), "layout": layout}  # what the folder is made from, and how
+    runs = {"nodes": _node_runs(stage, base), "layout": layout}  # what the folder is made from, and how
     paths = RunPaths(output)
     record = manifest.read(paths.manifest) or {}
     if record.get("fingerprint") == runs and record.get("output_files") == _listing(output):
@@ -78,13 +90,13 @@ def assemble(plan: Plan, result: Result, output: Path, say: Progress) -> int:
         named = bool(result.recipe and result.recipe.adapters)
         model = staging / "model" if result.recipe and result.recipe.output.layout == "model" else staging
         model.mkdir(parents=True)
-        first = (base / plan.nodes[0].output).resolve()
+        first = (base / stage.nodes[0].output).resolve()
         for item in sorted(first.iterdir()):
             if item.suffix == ADAPTER_SUFFIX and named:
                 continue
             (shutil.copytree if item.is_dir() else shutil.copy2)(item, model / item.name)
         adapters = {}
-        for node in plan.nodes if named else ():
+        for node in stage.nodes if named else ():
             files = adapter_files((base / node.output).resolve())
             if len(files) != 1:
                 say.say(f"orc: adapter '{node.name}': its workflow left {len(files)} adapter files in {node.output} (expected one)", always=True)
@@ -102,12 +114,12 @@ def assemble(plan: Plan, result: Result, output: Path, say: Progress) -> int:
             "recipe": result.file,
             "fingerprint": runs,
             "output": str(output),
-            "plan": plan.as_json(),
+            "plan": json.loads(mask(json.dumps(stage_plan(plan, stage).as_json()), result.secrets)),
             "adapters": adapters,
             "output_files": manifest.output_listing(staging),
         }
         _swap(staging, output)
-        write_atomic(paths.manifest, json.dumps(data, indent=2) + "\n")
+        write_atomic(paths.manifest, json.dumps(data, indent=2) + "\n", private=bool(result.secrets))
     except OSError as exc:
         history.remove_tree(staging)
         say.say(f"orc: cannot assemble {output}: {os_error_line(exc)}", always=True)

@@ -1,19 +1,24 @@
-"""compile-and-run of a recipe graph: the recipes it builds on (`model: {from: ...}`) first, in dependency order,
-each skipped when its manifest says it is up to date, then the recipe itself (one workflow, or one per named
-adapter). The first that fails stops the rest, and its exit code is the command's.
+"""compile-and-run of a recipe's plan (build/graph.py): the recipes it builds on (`model: {from: ...}`) first, in
+dependency order, each skipped when its manifest says it is up to date, then the recipe itself (one workflow, or
+one per named adapter, and its assembled output folder). The first that fails stops the rest, and its exit code is
+the command's. The dry run shows the plan; the recipe's manifest keeps it (`plan`, as `orc compile -o` writes it).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 from typing import Callable
 
-from orc_olive.build.chain import producers
 from orc_olive.build.compile import Result
+from orc_olive.build.graph import Plan, graph_plan
+from orc_olive.files import os_error_line, write_atomic
+from orc_olive.output.adapters_explain import plan_lines
 from orc_olive.recipe.models import Recipe
-from orc_olive.run.adapters import run_adapters
-from orc_olive.run.execute import run_workflow
+from orc_olive.run import manifest
+from orc_olive.run.adapters import run_stage
+from orc_olive.run.execute import RunPaths
 from orc_olive.run.progress import Progress
+from orc_olive.secrecy import mask
 
 
 def needs_graph(recipe: Recipe) -> bool:
@@ -21,26 +26,41 @@ def needs_graph(recipe: Recipe) -> bool:
     return bool(recipe.adapters) or recipe.output.layout == "model" or (recipe.model is not None and recipe.model.from_ is not None)
 
 
-def _recipe_files(result: Result) -> list[Path]:
-    return sorted(Path(p) for p in result.sources if Path(p).is_file())
-
-
-def run_one(result: Result, *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
-    if result.recipe is not None and (result.recipe.adapters or result.recipe.output.layout == "model"):
-        return run_adapters(result, _recipe_files(result), force=force, dry_run=dry_run, progress=progress)
-    return run_workflow(result, _recipe_files(result), force=force, dry_run=dry_run, progress=progress()).exit_code
-
-
 def run_graph(result: Result, *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
     """Run the producers that are stale, then the recipe; `force` runs the recipe itself again, not its producers."""
+    plan = graph_plan(result)
+    assert plan is not None
     say = progress()
-    for produced in producers(result):
+    if dry_run:
+        for line in plan_lines(plan.as_json()):
+            say.say(line)
+    for stage in plan.stages[:-1]:
+        produced = stage.result
         if not produced.ok:  # changed on disk since this recipe was checked
             say.say(f"orc: the recipe {produced.file} this one builds on has errors now: run `orc validate {produced.file}`", always=True)
             return 1
         say.say(f"orc: first the recipe this one builds on: {produced.file}")
-        code = run_one(produced, force=False, dry_run=dry_run, progress=progress)
+        code = run_stage(plan, stage, force=False, dry_run=dry_run, progress=progress)
         if code != 0:
             say.say(f"orc: stopped: {produced.file} failed (exit {code}), so {result.file} was not run", always=True)
             return code
-    return run_one(result, force=force, dry_run=dry_run, progress=progress)
+    code = run_stage(plan, plan.own, force=force, dry_run=dry_run, progress=progress)
+    if code == 0 and not dry_run:
+        return keep_plan(plan, say)
+    return code
+
+
+def keep_plan(plan: Plan, say: Progress) -> int:
+    """The plan in the recipe's manifest (`plan`), where its run (or the assembly) did not write this one."""
+    result = plan.own.result
+    paths = RunPaths((result.base_dir / plan.output).resolve())
+    record = manifest.read(paths.manifest)
+    data = json.loads(mask(json.dumps(plan.as_json()), result.secrets))
+    if not isinstance(record, dict) or record.get("plan") == data:
+        return 0
+    try:
+        write_atomic(paths.manifest, json.dumps({**record, "plan": data}, indent=2) + "\n", private=bool(result.secrets))
+    except OSError as exc:
+        say.say(f"orc: cannot write the plan into {paths.manifest}: {os_error_line(exc)}", always=True)
+        return 1
+    return 0

@@ -58,6 +58,13 @@ def finish(code: int) -> None:
     that follows the run (model_check.py) would find the model unusable."""
     try:
         logging.shutdown()  # flushes and closes every handler
+        # what the interpreter's exit would do for multiprocessing (data loader workers): daemonic children
+        # are stopped and the others joined, so none holds orc's pipe open once this process is gone
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:
+            mp_util._exit_function()
+    except Exception:  # noqa: BLE001 - leaving must not fail; os._exit follows whatever happened
+        pass
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
