@@ -83,3 +83,26 @@ def test_lines_from_other_workflows_and_saved_output():
     assert log.feed(f"{T} [INFO] [engine.py:665:_run_pass] Running pass other:lora") is None
     log.feed(f"{T} [INFO] [engine.py:235:run] Saved output model to /tmp/out/.orc-staging-model")
     assert log.current is None and log.saved_to == "/tmp/out/.orc-staging-model"
+
+
+def test_loss_points_take_their_step_from_the_epoch_when_the_bar_lags():
+    """The trainer's bar (stderr) can reach the pipe after the loss line (stdout) of the same step."""
+    log = OliveLog(["lora"])
+    feed(
+        log,
+        RUN_LORA,
+        "  0%|          | 0/4 [00:00<?, ?it/s]",
+        "{'loss': '6.242', 'grad_norm': '0.28', 'learning_rate': '0.0002', 'epoch': '0.125'}",
+        " 25%|██▌       | 1/4 [00:00<00:00, 48.10it/s]",
+        "{'loss': '6.231', 'grad_norm': '0.28', 'learning_rate': '0.0002', 'epoch': '0.25'}",
+        "{'eval_loss': '6.243', 'eval_runtime': '0.0256', 'epoch': '0.25'}",
+        " 50%|█████     | 2/4 [00:00<00:00, 60.87it/s]",
+        "{'loss': '6.263', 'grad_norm': '0.25', 'learning_rate': '0.0002', 'epoch': '0.375'}",
+        " 75%|███████▌  | 3/4 [00:00<00:00, 42.19it/s]",
+        "{'loss': '6.252', 'grad_norm': '0.31', 'learning_rate': '0.0002', 'epoch': '0.5'}",
+        "100%|██████████| 4/4 [00:00<00:00, 48.65it/s]",
+        "{'train_runtime': '0.13', 'train_loss': '6.247', 'epoch': '0.5'}",
+        END_LORA,
+    )
+    lora = log.steps["lora"]
+    assert [p["step"] for p in lora.history] == [1, 2, 3, 4] and [p["step"] for p in lora.eval_history] == [2]

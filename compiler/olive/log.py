@@ -152,6 +152,7 @@ class OliveLog:
         train = _TRAIN_LOSS.search(line)
         if train:
             step.train_loss = _number(train["loss"])
+            _steps_from_epochs(step, _pairs(line).get("epoch"))
             return "loss"
         loss = _LOSS.search(line)
         if loss:
@@ -188,6 +189,20 @@ class OliveLog:
         if self.last_exception:
             return self.last_exception
         return ""
+
+
+def _steps_from_epochs(step: StepProgress, final_epoch: float | None) -> None:
+    """The trainer's log dicts and its bar reach orc through one pipe from two streams, so the bar can lag a
+    loss line: once training ends, each point's step is its epoch over the epochs one step makes (the final
+    epoch over the steps done), which the trainer computes from its own step counter."""
+    done = step.done_steps or step.total_steps
+    if not final_epoch or not done:
+        return
+    per_step = final_epoch / done
+    for point in (*step.history, *step.eval_history):
+        epoch = point.get("epoch")
+        if isinstance(epoch, (int, float)) and epoch > 0:
+            point["step"] = max(1, round(epoch / per_step))
 
 
 def _pairs(line: str) -> dict[str, float]:
