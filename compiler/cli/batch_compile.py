@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from orc_olive.cli import conventions, guards
-from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_USAGE
 
 
 def cmd_compile_batch(args: argparse.Namespace) -> int:
@@ -28,8 +28,8 @@ def cmd_compile_batch(args: argparse.Namespace) -> int:
 
 def _compile_many(args: argparse.Namespace, recipes: list[str]) -> int:
     from orc_olive.build.compile import compile_variants
-    from orc_olive.build.outputs import planned_outputs, write_outputs
-    from orc_olive.cli.commands import _ignore_usage, _output_file, _problems, _say_masked
+    from orc_olive.build.outputs import planned_outputs
+    from orc_olive.cli.commands import _ignore_usage, _output_file, _problems, write_planned
     from orc_olive.diagnostics import OrcError
     from orc_olive.output.formats import render
 
@@ -65,10 +65,4 @@ def _compile_many(args: argparse.Namespace, recipes: list[str]) -> int:
                 guards.say(f"orc compile: {result.file} and {seen[file.path]} would both write {file.path}: give them different names")
                 return EXIT_ERRORS
             seen[file.path] = result.file
-    for result, files in zip(results, planned):
-        for path in write_outputs(files):
-            guards.say(f"wrote {path}")
-        if args.print:
-            sys.stdout.write(result.masked_text)
-            _say_masked("the workflow printed (--print)", result)
-    return EXIT_OK
+    return write_planned(results, planned, also_print=args.print)

@@ -100,7 +100,7 @@ def _ignore_usage(command: str, codes: list[str]) -> int | None:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     from orc_olive.build.compile import compile_variants
-    from orc_olive.build.outputs import planned_outputs, write_outputs
+    from orc_olive.build.outputs import planned_outputs
     from orc_olive.output.formats import render
 
     if args.olive and (code := guards.needs_extra("compile", "--olive (parsing with Olive's RunConfig)", guards.OLIVE)) is not None:
@@ -130,10 +130,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
         return EXIT_OK
     # every file is planned (and checked) before any is written
     planned = [planned_outputs(result, _output_file(Path(args.output), result, len(results) > 1, in_folder)) for result in results]
+    return write_planned(results, planned, also_print=args.print)
+
+
+def write_planned(results: list, planned: list, *, also_print: bool) -> int:
+    """Write every planned file (each result's files, in order), saying each; with --print show the workflow too."""
+    from orc_olive.build.outputs import write_outputs
+
     for result, files in zip(results, planned):
         for path in write_outputs(files):
             guards.say(f"wrote {path}")
-        if args.print:
+        if also_print:
             sys.stdout.write(result.masked_text)
             _say_masked("the workflow printed (--print)", result)
     return EXIT_OK
