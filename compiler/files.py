@@ -20,6 +20,17 @@ from pathlib import Path
 from typing import Iterator
 
 NAME_MAX = 255  # bytes in one file name, on every file system orc runs on
+MANIFEST_SUFFIX = ".manifest.json"  # the run manifest orc keeps beside an output folder it made
+
+
+def beside(folder: Path, suffix: str) -> Path:
+    """A file orc keeps next to an output folder: models/x -> models/x<suffix> (its manifest, log, lock...)."""
+    return folder.with_name(folder.name + suffix)
+
+
+def manifest_path(output: Path) -> Path:
+    """The run manifest of the output folder `output`: <dir>.manifest.json."""
+    return beside(output, MANIFEST_SUFFIX)
 
 
 def _special(path: Path) -> bool:

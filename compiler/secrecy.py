@@ -7,6 +7,7 @@ TOKEN, SECRET, KEY, PASSWORD... or a value that looks like a credential), which 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Mapping
@@ -107,6 +108,7 @@ def _flexible(text: str) -> str:
     return "".join(re.escape(c) if c.isalnum() else _SEPARATOR for c in text)
 
 
+@functools.lru_cache(maxsize=256)  # a run masks every line of Olive's log with the same few secrets
 def derived_pattern(value: str) -> re.Pattern[str]:
     """The value, and the forms derived from it, as one case-insensitive pattern."""
     forms = [re.escape(form) for form in dict.fromkeys((value, json.dumps(value, ensure_ascii=False)[1:-1]))]

@@ -318,11 +318,17 @@ def test_compile_and_run_without_credentials_writes_the_spec_and_prints_the_comm
     aml().load_job(source=str(spec))
 
 
-def test_a_matrix_of_azureml_recipes_is_one_job_each_under_one_experiment(tmp_path, capsys, monkeypatch):
+def _two_recipes(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """The seed's cloud recipe and the phrase-classification recipe, both on azureml, run from tmp_path."""
     recipe = cloud_copy(tmp_path)
     other = tmp_path / "recipes" / "other.yaml"
     other.write_text((ROOT / "recipes" / "phi3-qlora-phrase-classification.yaml").read_text().replace("../examples/", f"{ROOT}/examples/"))
     monkeypatch.chdir(tmp_path)
+    return recipe, other
+
+
+def test_a_matrix_of_azureml_recipes_is_one_job_each_under_one_experiment(tmp_path, capsys, monkeypatch):
+    recipe, other = _two_recipes(tmp_path, monkeypatch)
     assert main(["compile-and-run", str(recipe), str(other), "--experiment", "matrix-1"]) == 4
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["member", "target", "status", "job", "/", "output", "/", "command"]
@@ -334,10 +340,7 @@ def test_a_matrix_of_azureml_recipes_is_one_job_each_under_one_experiment(tmp_pa
 
 
 def test_a_matrix_as_one_pipeline_job_loads_in_azure_ai_ml(tmp_path, capsys, monkeypatch):
-    recipe = cloud_copy(tmp_path)
-    other = tmp_path / "recipes" / "other.yaml"
-    other.write_text((ROOT / "recipes" / "phi3-qlora-phrase-classification.yaml").read_text().replace("../examples/", f"{ROOT}/examples/"))
-    monkeypatch.chdir(tmp_path)
+    recipe, other = _two_recipes(tmp_path, monkeypatch)
     assert main(["compile-and-run", str(recipe), str(other), "--pipeline", "--dry-run"]) == 0
     out = capsys.readouterr().out
     pipeline = tmp_path / "models" / "phi3-qlora.azureml-pipeline.yaml"

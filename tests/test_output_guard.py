@@ -95,17 +95,24 @@ def _setup(tmp: Path, case: str) -> tuple[Path, str, Path, str]:
     raise AssertionError(case)
 
 
+def _case(tmp_path: Path, case: str, monkeypatch) -> tuple[Path, str]:
+    """The recipe of `case` with its output.dir, run from the case's folder with a home of its own;
+    and what the refusal must say."""
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    recipe, value, cwd, said = _setup(tmp_path, case)
+    _with_output(recipe, value)
+    monkeypatch.chdir(cwd)
+    return recipe, said
+
+
 CASES = ["dot", "dotdot", "empty", "recipe-file", "data-file", "model-folder", "model-parent", "base-recipe", "cwd",
          "project-root", "home", "root", "etc", "foreign-folder", "a-file", "under-a-file", "device"]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_output_dir_orc_may_not_replace_is_refused_at_validate_time(case, tmp_path, monkeypatch, capsys):
-    (tmp_path / "home").mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    recipe, value, cwd, said = _setup(tmp_path, case)
-    _with_output(recipe, value)
-    monkeypatch.chdir(cwd)
+    recipe, said = _case(tmp_path, case, monkeypatch)
     before, examples = _tree(tmp_path), _tree(ROOT / "examples")
 
     code = main(["validate", str(recipe)])
@@ -128,11 +135,7 @@ def main_json(recipe: Path, capsys) -> str:
 
 @pytest.mark.parametrize("case", ["dot", "foreign-folder", "a-file"])
 def test_compile_and_run_refuses_before_any_work(case, tmp_path, monkeypatch, capsys):
-    (tmp_path / "home").mkdir()
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    recipe, value, cwd, said = _setup(tmp_path, case)
-    _with_output(recipe, value)
-    monkeypatch.chdir(cwd)
+    recipe, said = _case(tmp_path, case, monkeypatch)
     before = _tree(tmp_path)
     assert main(["compile-and-run", str(recipe)]) == 1
     err = capsys.readouterr().err

@@ -21,18 +21,14 @@ from typing import Any, Iterator
 from orc_olive.checks.base import at
 from orc_olive.checks.data_columns import data_files
 from orc_olive.diagnostics import Diagnostic, OrcError
+from orc_olive.files import manifest_path
 from orc_olive.recipe.models import Recipe
 from orc_olive.source.compose import read_disk
 from orc_olive.source.loader import Document, load_bytes
 
-MANIFEST_SUFFIX = ".manifest.json"  # beside the output folder orc made: <dir>.manifest.json
 PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 WHERE = ("output", "dir")
 MAX_BASES = 64  # more than a family ever has (compose refuses chains deeper than 16)
-
-
-def manifest_path(output: Path) -> Path:
-    return output.with_name(output.name + MANIFEST_SUFFIX)
 
 
 def made_by_orc(output: Path) -> bool:

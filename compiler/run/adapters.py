@@ -16,7 +16,6 @@ date and the folder still holds what the record says.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -118,7 +117,7 @@ def assemble(plan: Plan, stage: Stage, output: Path, say: Progress) -> int:
             "adapters": adapters,
             "output_files": manifest.output_listing(staging),
         }
-        _swap(staging, output)
+        history.swap_folder(staging, output)
         write_atomic(paths.manifest, json.dumps(data, indent=2) + "\n", private=bool(result.secrets))
     except OSError as exc:
         history.remove_tree(staging)
@@ -133,15 +132,3 @@ def _listing(folder: Path) -> dict:
     return manifest.output_listing(folder) if folder.is_dir() else {}
 
 
-def _swap(staging: Path, output: Path) -> None:
-    previous = output.with_name(".orc-previous-" + output.name.replace(".", "_"))
-    history.remove_tree(previous)
-    if output.exists():
-        os.rename(output, previous)
-    try:
-        os.rename(staging, output)
-    except OSError:
-        if previous.exists():
-            os.rename(previous, output)
-        raise
-    history.remove_tree(previous)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from orc_olive.build.compile import Result
-from orc_olive.files import os_error_line, write_atomic
+from orc_olive.files import beside, manifest_path, os_error_line, write_atomic
 from orc_olive.olive.log import OliveLog, read_metrics
 from orc_olive.run import history, manifest, measures
 from orc_olive.run.lock import LockHeld, acquire, lock_path
@@ -46,7 +46,7 @@ class RunPaths:
         return self.output.with_name(".orc-staging-" + self.output.name.replace(".", "_"))
 
     def beside(self, suffix: str) -> Path:
-        return self.output.with_name(self.output.name + suffix)
+        return beside(self.output, suffix)
 
     @property
     def workflow(self) -> Path:
@@ -58,7 +58,7 @@ class RunPaths:
 
     @property
     def manifest(self) -> Path:
-        return self.beside(".manifest.json")
+        return manifest_path(self.output)
 
     @property
     def history(self) -> Path:
@@ -70,7 +70,7 @@ class RunPaths:
 
     def top(self) -> dict[str, Path]:
         """The top-level record files by the suffix of the run's own record files."""
-        return {".manifest.json": self.manifest, ".olive.log": self.log, ".workflow.json": self.workflow}
+        return {suffix: self.beside(suffix) for suffix in history.RECORD_SUFFIXES}
 
 
 @dataclass

@@ -24,7 +24,7 @@ import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 KEEP_RUNS = 20
 RECORD_SUFFIXES = (".olive.log", ".workflow.json", ".manifest.json")  # the manifest last: it says what is in place
@@ -123,6 +123,12 @@ def remove_tree(path: Path) -> None:
 def swap_in(staging: Path, output: Path, record: RunRecord, top: dict[str, Path]) -> None:
     """Replace the output folder with the staging folder and the top-level record with the run's own,
     together; on any error, put everything back and raise."""
+    swap_folder(staging, output, then=lambda: publish(record_pairs(record, top)))
+
+
+def swap_folder(staging: Path, output: Path, then: Callable[[], None] | None = None) -> None:
+    """Replace the output folder with the staging folder, and `then` change what must change with it; on any
+    error, put everything back and raise."""
     previous = output.with_name(".orc-previous-" + output.name.replace(".", "_"))
     remove_tree(previous)
     had_output = output.exists()
@@ -130,11 +136,12 @@ def swap_in(staging: Path, output: Path, record: RunRecord, top: dict[str, Path]
         os.rename(output, previous)
     try:
         os.rename(staging, output)
-        try:
-            publish(record_pairs(record, top))
-        except BaseException:
-            os.rename(output, staging)
-            raise
+        if then is not None:
+            try:
+                then()
+            except BaseException:
+                os.rename(output, staging)
+                raise
     except BaseException:
         if had_output:
             os.rename(previous, output)

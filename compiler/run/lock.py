@@ -14,11 +14,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from orc_olive.files import beside
+
 LOCK_SUFFIX = ".lock"
 
 
 def lock_path(output: Path) -> Path:
-    return output.with_name(output.name + LOCK_SUFFIX)
+    return beside(output, LOCK_SUFFIX)
 
 
 class LockHeld(Exception):

@@ -17,7 +17,9 @@ from typing import Any
 
 from orc_olive import __version__
 from orc_olive.checks.data_columns import data_files, is_pattern
+from orc_olive.files import manifest_path
 from orc_olive.recipe.models import Recipe
+from orc_olive.run.lock import lock_path
 
 PACKAGES = ("olive-ai", "onnxruntime-genai", "onnxruntime-genai-cuda", "onnxruntime", "torch", "transformers", "peft")
 
@@ -113,9 +115,9 @@ def keep_sample(model_dir: Path, prompt: str, text: str, adapter: str | None, to
     """Keep `orc try`'s generation in the manifest of the model in place (and refresh its report page);
     returns what was done, in a line ("" when there is no manifest of that model, or a run holds it)."""
     model_dir = model_dir.resolve()
-    path = model_dir.with_name(model_dir.name + ".manifest.json")
+    path = manifest_path(model_dir)
     data = read(path)
-    if data is None or data.get("status") != "succeeded" or model_dir.with_name(model_dir.name + ".lock").exists():
+    if data is None or data.get("status") != "succeeded" or lock_path(model_dir).exists():
         return ""
     data["sample"] = {"prompt": prompt, "text": text, "adapter": adapter, "tokens": tokens, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     from orc_olive.files import os_error_line, write_atomic

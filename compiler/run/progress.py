@@ -78,7 +78,7 @@ class Progress:
         table = [("step", "pass", "status", "time", "model size")]
         for row in rows:
             seconds = "-" if row["seconds"] is None else f"{row['seconds']:.1f} s"
-            table.append((row["id"], self._types.get(row["id"], ""), row["status"] + (" (cache)" if row.get("cached") else ""), seconds, _size(row["model_bytes"])))
+            table.append((row["id"], self._types.get(row["id"], ""), row["status"] + (" (cache)" if row.get("cached") else ""), seconds, size_text(row["model_bytes"])))
         widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
         for r in table:
             self.say("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
@@ -96,7 +96,7 @@ class Progress:
             self.say(f"report: {outcome.report}", always=True)
 
 
-def _size(n: int | None) -> str:
+def size_text(n: int | None) -> str:
     if n is None:
         return "-"
     if n < 1024:

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 from orc_olive import __version__
 from orc_olive.checks.data_columns import is_pattern
+from orc_olive.files import manifest_path
 from orc_olive.run import manifest
 from orc_olive.run.lock import lock_path
 
@@ -69,7 +70,7 @@ def up_to_date(recipe: str, sets: Sequence[str], variant: str | None) -> Path | 
     output = (base / str(output_spec.get("dir", "outputs"))).resolve()
     if lock_path(output).exists():  # a run holds it: the full path waits for nothing and says so
         return None
-    record = manifest.read(output.with_name(output.name + ".manifest.json"))
+    record = manifest.read(manifest_path(output))
     if not record or record.get("status") != "succeeded" or record.get("quick") != key:
         return None
     fingerprint = record.get("fingerprint")

@@ -18,29 +18,29 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from orc_olive.diagnostics import printable
-from orc_olive.files import os_error_line, write_atomic
+from orc_olive.files import MANIFEST_SUFFIX, manifest_path, os_error_line, write_atomic
 from orc_olive.resources import TEMPLATES_DIR
 from orc_olive.run import report_svg
 from orc_olive.run.manifest import sha256_file
-from orc_olive.run.progress import _size
+from orc_olive.run.progress import size_text
 
 TEMPLATE = "report.html.j2"
-MANIFEST_SUFFIX, REPORT_SUFFIX = ".manifest.json", ".report.html"
+REPORT_SUFFIX = ".report.html"
 
 
 class ReportError(Exception):
     """A manifest that cannot be found or read: one line for the user."""
 
 
-def manifest_path(given: Path) -> Path:
+def given_manifest(given: Path) -> Path:
     """MODEL_DIR -> MODEL_DIR.manifest.json; a manifest file as it is."""
     if given.name.endswith(MANIFEST_SUFFIX) or given.suffix == ".json":
         return given
-    return given.with_name(given.name + MANIFEST_SUFFIX)
+    return manifest_path(given)
 
 
 def load(given: Path) -> tuple[Path, dict[str, Any]]:
-    path = manifest_path(given)
+    path = given_manifest(given)
     if not path.is_file():
         hint = f"no run manifest {path}: give a model folder that `orc compile-and-run` wrote, or its .manifest.json"
         raise ReportError(hint if path != given else f"{given} does not exist")
@@ -73,7 +73,7 @@ def _seconds(value: Any) -> str:
 
 def _bytes(value: Any) -> str:
     number = _num(value)
-    return "-" if number is None else _size(int(number))
+    return "-" if number is None else size_text(int(number))
 
 
 def _loss(value: Any) -> str:
