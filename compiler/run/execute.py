@@ -27,7 +27,7 @@ from orc_olive.olive.log import OliveLog, read_metrics
 from orc_olive.run import history, manifest, measures
 from orc_olive.run.lock import LockHeld, acquire, lock_path
 from orc_olive.run.model_check import ModelReport, check_model
-from orc_olive.run.olive_process import Interrupts, open_log, run_olive
+from orc_olive.run.olive_process import Interrupts, Starter, open_log, run_olive
 from orc_olive.run.progress import Progress
 from orc_olive.run.quick_noop import quick_key
 from orc_olive.secrecy import holds_secret, mask
@@ -116,6 +116,7 @@ def run_workflow(
     *,
     force: bool = False,
     dry_run: bool = False,
+    warm: bool = False,
     progress: Progress,
 ) -> RunOutcome:
     """Run a compiled, error-free result through `olive run`; the recipe's folder is the working folder."""
@@ -146,10 +147,10 @@ def run_workflow(
             progress.say(f"up to date: {paths.output} (recipe, data, config and every output file unchanged; --force runs again)")
             return RunOutcome(0, "up to date", skipped=True, paths=paths, data=manifest.read(paths.manifest) or {})
         with Interrupts() as interrupts:
-            return _run(result, paths, current, progress, interrupts)
+            return _run(result, paths, current, progress, interrupts, warm)
 
 
-def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts) -> RunOutcome:
+def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts, warm: bool) -> RunOutcome:
     assert result.recipe is not None and result.workflow is not None
     recipe, base, secrets = result.recipe, result.base_dir, result.secrets
     top = manifest.read(paths.manifest)
@@ -168,7 +169,7 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
         with open_log(record.log, private=bool(secrets)) as log_file:
             returncode = run_olive(
                 runner_command(record.workflow), base, olive_env(result), log_file, record.log,
-                lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts,
+                lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts, _starter(warm, base, record.workflow, result, progress),
             )
         if interrupts.signum is None:
             report = check_model(paths.staging) if not log.failed else None
@@ -199,6 +200,17 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
         outcome.report = write_report(paths.manifest, progress.say)
     progress.summary(outcome.steps, outcome, paths)
     return outcome
+
+
+def _starter(warm: bool, base: Path, workflow: Path, result: Result, progress: Progress) -> Starter | None:
+    """With --warm, the run goes to the project's warm worker (worker.py); else a child process of orc's."""
+    if not warm:
+        return None
+    from orc_olive.run.worker_client import project_of, warm_starter
+
+    assert result.workflow is not None
+    pass_types = [p["type"] for p in result.workflow["passes"].values()]
+    return warm_starter(project_of(base), workflow, pass_types, progress.say)
 
 
 def _commit(paths: RunPaths, record: history.RunRecord, data: dict[str, Any], outcome: RunOutcome, secrets: dict[str, str]) -> None:

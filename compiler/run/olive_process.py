@@ -16,9 +16,24 @@ import subprocess
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Mapping
+from typing import IO, Any, Callable, Mapping, Protocol
 
 from orc_olive.secrecy import mask
+
+
+class RunningOlive(Protocol):
+    """What run_olive needs of a running Olive: a process group to signal, its output, its exit code."""
+
+    @property
+    def pid(self) -> int: ...  # the leader of the run's process group
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    def wait(self) -> int: ...
+
+
+Starter = Callable[[list[str], Path, dict[str, str]], RunningOlive]
 
 GRACE_S = 10.0  # after a forwarded signal, how long Olive has to stop before it is killed
 LINE_CAP = 65536  # a line without an end (tqdm's \r updates) is written to the log at this size
@@ -106,18 +121,18 @@ def run_olive(
     on_line: Callable[[str], None],
     secrets: Mapping[str, str],
     interrupts: Interrupts,
+    start: Starter | None = None,
 ) -> int:
-    """Run Olive, copying its output to the log (secrets masked) and every line (tqdm's \\r too) to on_line."""
+    """Run Olive, copying its output to the log (secrets masked) and every line (tqdm's \\r too) to on_line.
+    `start` starts it elsewhere than in a child process of orc's (the warm worker: worker_client.py)."""
     log_file.write(mask(f"$ cd {shlex.quote(str(cwd))} && {shlex.join(command)}\n", secrets).encode())
     log_file.flush()
     if interrupts.signum is not None:
         return interrupts.exit_code
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-    )
+    process = (start or start_child)(command, cwd, env)
     interrupts.started(process.pid)
     stdout = process.stdout
-    assert isinstance(stdout, io.BufferedReader)  # a PIPE with Popen's default buffering
+    assert isinstance(stdout, io.BufferedReader)  # a pipe with Python's default buffering
     pending, unlogged = b"", b""
     try:
         for chunk in iter(lambda: stdout.read1(65536), b""):
@@ -144,10 +159,17 @@ def run_olive(
         _kill_group(process.pid)
         raise
     finally:
-        process.wait()
+        returncode = process.wait()
         interrupts.finished()
         stdout.close()
-    return process.returncode
+    return returncode
+
+
+def start_child(command: list[str], cwd: Path, env: dict[str, str]) -> RunningOlive:
+    """Olive in a child process of orc's, leading a process group of its own."""
+    return subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def _masked(data: bytes, secrets: Mapping[str, str]) -> bytes:
