@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,24 @@ def parent_of(data, path):
     for part in path[:-1]:
         data = data[part]
     return data
+
+
+@pytest.fixture
+def workers(tmp_path, monkeypatch):
+    """Warm workers (run/worker.py) of this test only: in its own ORC_WORKER_DIR, stopped and killed at the end; add pids to kill."""
+    from orc_olive.run import worker_client
+
+    folder = tmp_path / "workers"
+    monkeypatch.setenv("ORC_WORKER_DIR", str(folder))
+    seen: set[int] = set()
+    yield seen
+    for path in folder.glob("*.sock") if folder.is_dir() else ():
+        status = worker_client.ask(path, {"op": "status"})
+        if status:
+            seen.add(status["pid"])
+            worker_client.stop(path)
+    for pid in seen:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -24,24 +24,6 @@ from .conftest import ROOT, recipe_copy
 QUIET = {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
 
 
-@pytest.fixture
-def workers(tmp_path, monkeypatch):
-    folder = tmp_path / "workers"
-    monkeypatch.setenv("ORC_WORKER_DIR", str(folder))
-    seen: set[int] = set()
-    yield seen
-    for path in folder.glob("*.sock") if folder.is_dir() else ():
-        status = worker_client.ask(path, {"op": "status"})
-        if status:
-            seen.add(status["pid"])
-            worker_client.stop(path)
-    for pid in seen:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def _status(project: Path) -> dict | None:
     return worker_client.ask(worker_client.socket_path(project), {"op": "status"})
 

@@ -19,6 +19,23 @@ def add_worker_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="every warm worker of this user, not only the current project's")
 
 
+def count(text: str) -> int:
+    """An argument that counts things: 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more (got {text!r})")
+    return value
+
+
+def keep_outputs(args: argparse.Namespace) -> int:
+    """How many replaced models compile-and-run keeps (run/store.py): --keep-outputs, else 3 with --warm."""
+    keep = getattr(args, "keep_outputs", None)
+    return keep if keep is not None else 3 if getattr(args, "warm", False) else 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from orc_olive.run import worker_client
 

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from orc_olive.build.compile import Result
 from orc_olive.files import beside, manifest_path, os_error_line, write_atomic
 from orc_olive.olive.log import OliveLog, read_metrics
-from orc_olive.run import history, manifest, measures
+from orc_olive.run import history, manifest, measures, store
 from orc_olive.run.lock import LockHeld, acquire, lock_path
 from orc_olive.run.model_check import ModelReport, check_model
 from orc_olive.run.olive_process import Interrupts, Starter, open_log, run_olive
@@ -117,6 +117,7 @@ def run_workflow(
     force: bool = False,
     dry_run: bool = False,
     warm: bool = False,
+    keep: int = 0,
     progress: Progress,
 ) -> RunOutcome:
     """Run a compiled, error-free result through `olive run`; the recipe's folder is the working folder."""
@@ -146,11 +147,15 @@ def run_workflow(
         if not force and manifest.up_to_date(manifest.read(paths.manifest), current, paths.output):
             progress.say(f"up to date: {paths.output} (recipe, data, config and every output file unchanged; --force runs again)")
             return RunOutcome(0, "up to date", skipped=True, paths=paths, data=manifest.read(paths.manifest) or {})
+        if keep and not force and (entry := store.find(paths.output, current)) is not None:
+            restored = _restore(result, paths, current, entry, keep, progress)
+            if restored is not None:
+                return restored
         with Interrupts() as interrupts:
-            return _run(result, paths, current, progress, interrupts, warm)
+            return _run(result, paths, current, progress, interrupts, warm, keep)
 
 
-def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts, warm: bool) -> RunOutcome:
+def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts, warm: bool, keep: int) -> RunOutcome:
     assert result.recipe is not None and result.workflow is not None
     recipe, base, secrets = result.recipe, result.base_dir, result.secrets
     top = manifest.read(paths.manifest)
@@ -186,6 +191,7 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
     outcome.steps = _step_rows(log, progress, _step_sizes(recipe.output.cache, base, result.workflow["workflow_id"], paths), outcome)
     data = _manifest(paths, record, result, current, started, ended, outcome)
     if outcome.exit_code == 0:
+        _keep_previous(paths, keep, progress)
         _commit(paths, record, data, outcome, secrets)
     else:
         history.remove_tree(paths.staging)
@@ -211,6 +217,32 @@ def _starter(warm: bool, base: Path, workflow: Path, result: Result, progress: P
     assert result.workflow is not None
     pass_types = [p["type"] for p in result.workflow["passes"].values()]
     return warm_starter(project_of(base), workflow, pass_types, progress.say)
+
+
+def _keep_previous(paths: RunPaths, keep: int, progress: Progress) -> None:
+    """The model about to be replaced goes to the store (store.py); a store that cannot be written costs only that."""
+    try:
+        store.put(paths.output, paths.top(), keep)
+    except OSError as exc:
+        progress.say(f"orc: the previous model was not kept in the store: {os_error_line(exc)}")
+
+
+def _restore(result: Result, paths: RunPaths, current: dict[str, Any], entry: Path, keep: int, progress: Progress) -> RunOutcome | None:
+    """The kept model of this workflow and these inputs back in place, with a record of its own; None to run instead."""
+    record = history.new_record(paths.history, datetime.now(timezone.utc))
+    quick = quick_key(result.document.data, result.file) if result.document is not None else None
+    changes = {"fingerprint": current, "quick": quick, "recipe": result.file, "output": str(paths.output)}
+    try:
+        data = store.restore(entry, paths.output, paths.staging, record, paths.top(), changes, keep)
+    except OSError as exc:
+        progress.say(f"orc: the kept model could not be put back ({os_error_line(exc)}): running instead")
+        return None
+    history.prune(paths.history, protect=record.run_id)
+    progress.say(f"restored: {paths.output} (the model run {data['restored_from']['run_id']} made from this workflow and these inputs,"
+                 f" kept in {entry.parent}; no step ran; --force runs again)")
+    from orc_olive.run.report import write_report
+
+    return RunOutcome(0, "restored", skipped=True, paths=paths, data=data, log=paths.log, record=record.manifest, report=write_report(paths.manifest, progress.say))
 
 
 def _commit(paths: RunPaths, record: history.RunRecord, data: dict[str, Any], outcome: RunOutcome, secrets: dict[str, str]) -> None:

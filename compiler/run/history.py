@@ -61,7 +61,7 @@ def model_in_place(top_manifest: dict[str, Any] | None, output: Path) -> bool:
     return bool(top_manifest) and top_manifest.get("status") == "succeeded" and output.is_dir()  # type: ignore[union-attr]
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     try:
         os.link(source, target)
@@ -79,7 +79,7 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
     try:
         for source, target in pairs:
             temporary = target.with_name(f".{target.name}{tag}")
-            _link_or_copy(source, temporary)
+            link_or_copy(source, temporary)
             staged.append((temporary, target))
     except BaseException:
         for temporary, _ in staged:
@@ -91,7 +91,7 @@ def publish(pairs: list[tuple[Path, Path]]) -> None:
             backup = target.with_name(f".{target.name}{tag}-previous")
             kept = None
             if target.is_file():
-                _link_or_copy(target, backup)
+                link_or_copy(target, backup)
                 kept = backup
             os.replace(temporary, target)
             done.append((target, kept))

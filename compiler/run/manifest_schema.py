@@ -85,6 +85,13 @@ class Sample(BaseModel):
     at: str = Field(description="when (ISO 8601, UTC)")
 
 
+class RestoredFrom(BaseModel):
+    """Where a restored model was kept (run/store.py)."""
+
+    run_id: Optional[str] = Field(description="the run that made the model")
+    entry: str = Field(description="its entry in the store beside the output (<output>.store/<entry>)")
+
+
 class RunManifest(BaseModel):
     """The record of one `orc compile-and-run` (models/x.manifest.json, models/x.runs/<run-id>.manifest.json)."""
 
@@ -108,6 +115,7 @@ class RunManifest(BaseModel):
     log: str = Field(description="this run's Olive log")
     workflow: str = Field(description="this run's compiled workflow")
     sample: Optional[Sample] = Field(default=None, description="the last `orc try` generation with this model, if any")
+    restored_from: Optional[RestoredFrom] = Field(default=None, description="set when no step ran: the model was put back from the store (--keep-outputs)")
 
 
 def manifest_schema() -> dict:
