@@ -31,7 +31,7 @@ from orc_olive.secrecy import mask
 ADAPTER_SUFFIX = ".onnx_adapter"
 
 
-def run_stage(plan: Plan, stage: Stage, *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
+def run_stage(plan: Plan, stage: Stage, *, force: bool, dry_run: bool, progress: Callable[[], Progress], warm: bool = False, keep: int = 0) -> int:
     """Run one recipe of the plan: its one workflow, or each of its workflows in order (each adapter's, or the one
     of `output.layout: model`) and then its assembled output folder; the exit code of the first that fails, else 0."""
     result = stage.result
@@ -44,7 +44,7 @@ def run_stage(plan: Plan, stage: Stage, *, force: bool, dry_run: bool, progress:
             return 1
     if not stage.assembled:
         (node,) = stage.nodes
-        return run_workflow(node.result, recipe_files, force=force, dry_run=dry_run, progress=say).exit_code
+        return run_workflow(node.result, recipe_files, force=force, dry_run=dry_run, warm=warm, keep=keep, progress=say).exit_code
     label = (lambda name: f"adapter '{name}'") if result.recipe.adapters else (lambda name: "the workflow")
     output = (result.base_dir / stage.output).resolve()
     if dry_run:
@@ -55,7 +55,7 @@ def run_stage(plan: Plan, stage: Stage, *, force: bool, dry_run: bool, progress:
         say.say(f"then: {output} assembled from {files}" + (" (under model/)" if result.recipe.output.layout == "model" else ""))
         return 0
     for node in stage.nodes:
-        outcome = run_workflow(node.result, recipe_files, force=force, progress=progress())
+        outcome = run_workflow(node.result, recipe_files, force=force, warm=warm, keep=keep, progress=progress())
         if outcome.exit_code != 0:
             say.say(f"orc: {label(node.name)} failed: {outcome.message}", always=True)
             return outcome.exit_code

@@ -42,8 +42,7 @@ class RunPaths:
 
     @property
     def staging(self) -> Path:
-        # Olive takes an output_dir whose name has a suffix for a file path: keep dots out of it.
-        return self.output.with_name(".orc-staging-" + self.output.name.replace(".", "_"))
+        return history.staging_path(self.output)
 
     def beside(self, suffix: str) -> Path:
         return beside(self.output, suffix)
@@ -70,7 +69,7 @@ class RunPaths:
 
     def top(self) -> dict[str, Path]:
         """The top-level record files by the suffix of the run's own record files."""
-        return {suffix: self.beside(suffix) for suffix in history.RECORD_SUFFIXES}
+        return history.top_records(self.output)
 
 
 @dataclass
@@ -229,20 +228,17 @@ def _keep_previous(paths: RunPaths, keep: int, progress: Progress) -> None:
 
 def _restore(result: Result, paths: RunPaths, current: dict[str, Any], entry: Path, keep: int, progress: Progress) -> RunOutcome | None:
     """The kept model of this workflow and these inputs back in place, with a record of its own; None to run instead."""
-    record = history.new_record(paths.history, datetime.now(timezone.utc))
     quick = quick_key(result.document.data, result.file) if result.document is not None else None
     changes = {"fingerprint": current, "quick": quick, "recipe": result.file, "output": str(paths.output)}
     try:
-        data = store.restore(entry, paths.output, paths.staging, record, paths.top(), changes, keep)
+        data, record = store.restore(entry, paths.output, changes, keep)
     except OSError as exc:
         progress.say(f"orc: the kept model could not be put back ({os_error_line(exc)}): running instead")
         return None
-    history.prune(paths.history, protect=record.run_id)
-    progress.say(f"restored: {paths.output} (the model run {data['restored_from']['run_id']} made from this workflow and these inputs,"
-                 f" kept in {entry.parent}; no step ran; --force runs again)")
+    progress.say(store.restored_line(paths.output, data, entry))
     from orc_olive.run.report import write_report
 
-    return RunOutcome(0, "restored", skipped=True, paths=paths, data=data, log=paths.log, record=record.manifest, report=write_report(paths.manifest, progress.say))
+    return RunOutcome(0, "restored", skipped=True, paths=paths, data=data, log=paths.log, record=record, report=write_report(paths.manifest, progress.say))
 
 
 def _commit(paths: RunPaths, record: history.RunRecord, data: dict[str, Any], outcome: RunOutcome, secrets: dict[str, str]) -> None:

@@ -26,8 +26,9 @@ def needs_graph(recipe: Recipe) -> bool:
     return bool(recipe.adapters) or recipe.output.layout == "model" or (recipe.model is not None and recipe.model.from_ is not None)
 
 
-def run_graph(result: Result, *, force: bool, dry_run: bool, progress: Callable[[], Progress]) -> int:
-    """Run the producers that are stale, then the recipe; `force` runs the recipe itself again, not its producers."""
+def run_graph(result: Result, *, force: bool, dry_run: bool, progress: Callable[[], Progress], warm: bool = False, keep: int = 0) -> int:
+    """Run the producers that are stale, then the recipe; `force` runs the recipe itself again, not its producers.
+    `warm` and `keep` go to every run (execute.run_workflow)."""
     plan = graph_plan(result)
     assert plan is not None
     say = progress()
@@ -40,11 +41,11 @@ def run_graph(result: Result, *, force: bool, dry_run: bool, progress: Callable[
             say.say(f"orc: the recipe {produced.file} this one builds on has errors now: run `orc validate {produced.file}`", always=True)
             return 1
         say.say(f"orc: first the recipe this one builds on: {produced.file}")
-        code = run_stage(plan, stage, force=False, dry_run=dry_run, progress=progress)
+        code = run_stage(plan, stage, force=False, dry_run=dry_run, progress=progress, warm=warm, keep=keep)
         if code != 0:
             say.say(f"orc: stopped: {produced.file} failed (exit {code}), so {result.file} was not run", always=True)
             return code
-    code = run_stage(plan, plan.own, force=force, dry_run=dry_run, progress=progress)
+    code = run_stage(plan, plan.own, force=force, dry_run=dry_run, progress=progress, warm=warm, keep=keep)
     if code == 0 and not dry_run:
         return keep_plan(plan, say)
     return code

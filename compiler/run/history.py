@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from orc_olive.files import beside
+
 KEEP_RUNS = 20
 RECORD_SUFFIXES = (".olive.log", ".workflow.json", ".manifest.json")  # the manifest last: it says what is in place
 
@@ -49,6 +51,17 @@ class RunRecord:
     @property
     def workflow(self) -> Path:
         return self.file(".workflow.json")
+
+
+def staging_path(output: Path) -> Path:
+    """Where a run (or a restore) builds the folder that replaces `output`. Olive takes an output_dir whose name
+    has a suffix for a file path: no dots in it."""
+    return output.with_name(".orc-staging-" + output.name.replace(".", "_"))
+
+
+def top_records(output: Path) -> dict[str, Path]:
+    """The top-level record files beside `output` (the record of the model in place), by suffix."""
+    return {suffix: beside(output, suffix) for suffix in RECORD_SUFFIXES}
 
 
 def new_record(folder: Path, started: datetime) -> RunRecord:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from orc_olive.files import beside
+from orc_olive.files import beside, write_atomic
 from orc_olive.run import history, manifest
 
 RECORD = {suffix: "record" + suffix for suffix in history.RECORD_SUFFIXES}
@@ -71,14 +71,17 @@ def find(output: Path, current: dict[str, Any]) -> Path | None:
     return entry if manifest.output_intact(data.get("output_files"), entry / "model") else None
 
 
-def restore(entry: Path, output: Path, staging: Path, record: history.RunRecord, top: dict[str, Path], changes: dict[str, Any], keep: int) -> dict[str, Any]:
-    """Put the entry's model in place with a new record (its manifest updated by `changes`); returns that manifest.
-    The model it replaces goes to the store first."""
+def restore(entry: Path, output: Path, changes: dict[str, Any], keep: int) -> tuple[dict[str, Any], Path]:
+    """Put the entry's model in place with a new record (its manifest updated by `changes`), the caller holding
+    the output's lock; the model it replaces goes to the store first. Returns that manifest and its path."""
     data = manifest.read(entry / RECORD[".manifest.json"]) or {}
     made_by = data.get("run_id")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(timezone.utc)
+    record = history.new_record(beside(output, ".runs"), started)
+    now = started.isoformat(timespec="seconds")
     data.update(changes, run_id=record.run_id, started=now, ended=now, seconds=0.0, log=str(record.log), workflow=str(record.workflow),
                 restored_from={"run_id": made_by, "entry": entry.name})
+    staging, top = history.staging_path(output), history.top_records(output)
     history.remove_tree(staging)
     record.folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -86,16 +89,20 @@ def restore(entry: Path, output: Path, staging: Path, record: history.RunRecord,
         for suffix in (".olive.log", ".workflow.json"):
             if (entry / RECORD[suffix]).is_file():
                 history.link_or_copy(entry / RECORD[suffix], record.file(suffix))
-        text = json.dumps(data, indent=2) + "\n"
-        from orc_olive.files import write_atomic
-
-        write_atomic(record.manifest, text, private=(entry / RECORD[".manifest.json"]).stat().st_mode & 0o077 == 0)
+        private = (entry / RECORD[".manifest.json"]).stat().st_mode & 0o077 == 0
+        write_atomic(record.manifest, json.dumps(data, indent=2) + "\n", private=private)
         put(output, top, keep)
         history.swap_in(staging, output, record, top)
     finally:
         history.remove_tree(staging)
     os.utime(entry)
-    return data
+    history.prune(record.folder, protect=record.run_id)
+    return data, record.manifest
+
+
+def restored_line(output: Path, data: dict[str, Any], entry: Path) -> str:
+    return (f"restored: {output} (the model run {data['restored_from']['run_id']} made from this workflow and these inputs,"
+            f" kept in {entry.parent}; no step ran; --force runs again)")
 
 
 def _link_tree(source: Path, target: Path) -> None:
