@@ -134,6 +134,13 @@ def test_the_worker_folder_must_be_private_else_the_run_starts_cold(tmp_path, mo
     assert not list(shared.iterdir())
 
 
+def test_a_socket_path_too_long_for_unix_sockets_means_a_cold_run(tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    monkeypatch.setenv("ORC_WORKER_DIR", str(deep))
+    with pytest.raises(worker_client.WorkerUnavailable, match="longer than a Unix socket's 107 bytes: set ORC_WORKER_DIR to a shorter folder"):
+        worker_client.socket_path(tmp_path)
+
+
 def test_status_and_stop_without_a_worker_say_so(tmp_path, workers):
     result = _orc("worker", "status", cwd=tmp_path)
     assert result.returncode == 0

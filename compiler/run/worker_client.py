@@ -30,6 +30,7 @@ from orc_olive.run.olive_process import RunningOlive, Starter, start_child
 
 START_TIMEOUT_S = 30.0  # for the worker's socket to appear (it listens before it loads anything)
 STOP_TIMEOUT_S = 10.0
+SOCKET_PATH_MAX = 107  # sun_path holds 108 bytes with its terminating NUL (Linux)
 
 
 class WorkerUnavailable(Exception):
@@ -59,7 +60,10 @@ def project_of(folder: Path) -> Path:
 
 def socket_path(project: Path) -> Path:
     key = hashlib.sha256(f"{project}\0{sys.executable}".encode()).hexdigest()[:20]
-    return worker_dir() / f"{key}.sock"
+    path = worker_dir() / f"{key}.sock"
+    if len(os.fsencode(path)) > SOCKET_PATH_MAX:
+        raise WorkerUnavailable(f"its socket path would be longer than a Unix socket's {SOCKET_PATH_MAX} bytes: set ORC_WORKER_DIR to a shorter folder")
+    return path
 
 
 def _connect(path: Path) -> socket.socket | None:
