@@ -126,7 +126,7 @@ def test_the_worker_folder_must_be_private_else_the_run_starts_cold(tmp_path, mo
     with pytest.raises(worker_client.WorkerUnavailable, match="not a folder only this user can use"):
         worker_client.worker_dir()
     said: list[str] = []
-    start = worker_client.warm_starter(tmp_path, tmp_path / "w.json", [], said.append)
+    start = worker_client.warm_starter(tmp_path, [], said.append)
     process = start([sys.executable, "-c", "print('cold')"], tmp_path, dict(os.environ))
     assert process.stdout is not None and process.stdout.read() == b"cold\n"
     assert process.wait() == 0

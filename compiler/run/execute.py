@@ -25,15 +25,13 @@ from orc_olive.build.compile import Result
 from orc_olive.files import beside, manifest_path, os_error_line, write_atomic
 from orc_olive.olive.log import OliveLog, read_metrics
 from orc_olive.run import history, manifest, measures, store
+from orc_olive.run.lean_runner import OLIVE_ENV  # Olive waits on unreachable telemetry without it
 from orc_olive.run.lock import LockHeld, acquire, lock_path
 from orc_olive.run.model_check import ModelReport, check_model
 from orc_olive.run.olive_process import Interrupts, Starter, open_log, run_olive
 from orc_olive.run.progress import Progress
 from orc_olive.run.quick_noop import quick_key
 from orc_olive.secrecy import holds_secret, mask
-
-# Olive waits on unreachable telemetry without these; HF_HUB_OFFLINE is added when nothing needs the hub.
-OLIVE_ENV = {"OLIVE_DISABLE_TELEMETRY": "1", "CI": "1", "PYTHONUNBUFFERED": "1"}
 
 
 @dataclass
@@ -117,6 +115,7 @@ def run_workflow(
     dry_run: bool = False,
     warm: bool = False,
     keep: int = 0,
+    prestarted: Starter | None = None,
     progress: Progress,
 ) -> RunOutcome:
     """Run a compiled, error-free result through `olive run`; the recipe's folder is the working folder."""
@@ -151,10 +150,10 @@ def run_workflow(
             if restored is not None:
                 return restored
         with Interrupts() as interrupts:
-            return _run(result, paths, current, progress, interrupts, warm, keep)
+            return _run(result, paths, current, progress, interrupts, _starter(warm, result, progress) or prestarted, keep)
 
 
-def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts, warm: bool, keep: int) -> RunOutcome:
+def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Progress, interrupts: Interrupts, start: Starter | None, keep: int) -> RunOutcome:
     assert result.recipe is not None and result.workflow is not None
     recipe, base, secrets = result.recipe, result.base_dir, result.secrets
     top = manifest.read(paths.manifest)
@@ -173,7 +172,7 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
         with open_log(record.log, private=bool(secrets)) as log_file:
             returncode = run_olive(
                 runner_command(record.workflow), base, olive_env(result), log_file, record.log,
-                lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts, _starter(warm, base, record.workflow, result, progress),
+                lambda line: progress.event(log, line, log.feed(line)), secrets, interrupts, start,
             )
         if interrupts.signum is None:
             report = check_model(paths.staging) if not log.failed else None
@@ -207,7 +206,7 @@ def _run(result: Result, paths: RunPaths, current: dict[str, Any], progress: Pro
     return outcome
 
 
-def _starter(warm: bool, base: Path, workflow: Path, result: Result, progress: Progress) -> Starter | None:
+def _starter(warm: bool, result: Result, progress: Progress) -> Starter | None:
     """With --warm, the run goes to the project's warm worker (worker.py); else a child process of orc's."""
     if not warm:
         return None
@@ -215,7 +214,7 @@ def _starter(warm: bool, base: Path, workflow: Path, result: Result, progress: P
 
     assert result.workflow is not None
     pass_types = [p["type"] for p in result.workflow["passes"].values()]
-    return warm_starter(project_of(base), workflow, pass_types, progress.say)
+    return warm_starter(project_of(result.base_dir), pass_types, progress.say)
 
 
 def _keep_previous(paths: RunPaths, keep: int, progress: Progress) -> None:

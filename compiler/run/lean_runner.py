@@ -22,6 +22,11 @@ import sys
 import traceback
 
 QUIET_ENV = {"OLIVE_DISABLE_TELEMETRY": "1", "CI": "1"}
+# What orc adds to the environment of every run (telemetry off, the output line by line); HF_HUB_OFFLINE is
+# added when nothing needs the hub.
+OLIVE_ENV = {**QUIET_ENV, "PYTHONUNBUFFERED": "1"}
+# Loaded by a prestarted runner while orc compiles: none of them reads a variable orc may still add (HF_*).
+EARLY = ("numpy", "torch", "onnx", "onnxruntime")
 
 
 def run(config_path: str) -> int:
@@ -74,11 +79,44 @@ def finish(code: int) -> None:
         os._exit(code)
 
 
+def wait_for_job() -> str | None:
+    """`-`: load EARLY, then take the run from one line on stdin (JSON: workflow, cwd, env) and become it:
+    its folder, its environment, stdin from /dev/null. None at the end of stdin (orc did not need the run).
+    An environment that differs in more than HF_* variables makes the process start afresh with it (exec)."""
+    import json
+
+    start_env, start_cwd = dict(os.environ), os.getcwd()
+    for name in EARLY:
+        try:
+            __import__(name)
+        except Exception:  # noqa: BLE001 - the run itself says what is missing, as a cold one would
+            pass
+    line = sys.stdin.buffer.readline()
+    if not line.strip():
+        return None
+    job = json.loads(line)
+    workflow, env = str(job["workflow"]), {str(k): str(v) for k, v in job["env"].items()}
+    os.chdir(str(job["cwd"]))
+    changed = {k for k in env.keys() | start_env.keys() if env.get(k) != start_env.get(k)}
+    if any(not k.startswith("HF_") for k in changed):
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable, "-m", "orc_olive.run.lean_runner", workflow], env)
+    os.environ.clear()
+    os.environ.update(env)
+    if sys.path and sys.path[0] == start_cwd:  # where `python -m` in the run's folder would have put it
+        sys.path[0] = os.getcwd()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return workflow
+
+
 def main(argv: list[str]) -> None:
     if len(argv) != 1:
-        print("usage: python -m orc_olive.run.lean_runner WORKFLOW.json", file=sys.stderr)
+        print("usage: python -m orc_olive.run.lean_runner WORKFLOW.json|-", file=sys.stderr)
         finish(2)
-    finish(run(argv[0]))
+    workflow = wait_for_job() if argv[0] == "-" else argv[0]
+    finish(run(workflow) if workflow is not None else 0)
 
 
 if __name__ == "__main__":

@@ -222,12 +222,13 @@ def workers() -> list[tuple[Path, dict[str, Any] | None]]:
     return [(path, ask(path, {"op": "status"})) for path in sorted(folder.glob("*.sock"))]
 
 
-def warm_starter(project: Path, workflow: Path, pass_types: list[str], say: Callable[[str], None]) -> Starter:
-    """run_olive's way to start the run in the project's worker; a cold child process when the worker cannot take it."""
+def warm_starter(project: Path, pass_types: list[str], say: Callable[[str], None]) -> Starter:
+    """run_olive's way to start the run (command: the lean runner on a workflow file) in the project's worker;
+    a cold child process when the worker cannot take it."""
 
     def start(command: list[str], cwd: Path, env: dict[str, str]) -> RunningOlive:
         try:
-            return start_run(project, workflow, cwd, env, pass_types, say)
+            return start_run(project, Path(command[-1]), cwd, env, pass_types, say)
         except WorkerUnavailable as exc:
             say(f"warm worker: not used ({exc}); the run starts cold")
             return start_child(command, cwd, env)
