@@ -167,12 +167,12 @@ def test_exit_codes_per_command(args, code):
 
 
 def test_an_internal_error_is_3_in_one_line(monkeypatch, capsys):
-    from orc_olive.cli import main
+    from orc_olive.cli import commands, main
 
     def broken(args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(main, "cmd_codes", broken)
+    monkeypatch.setattr(commands, "cmd_codes", broken)  # main dispatches to it by name (main.COMMANDS)
     assert main.main(["codes"]) == 3
     assert capsys.readouterr().err.strip() == "orc: internal error: RuntimeError: a bug (please report this; set ORC_DEBUG=1 for details)"
 

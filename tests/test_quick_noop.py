@@ -14,7 +14,7 @@ import pytest
 from orc_olive.build.compile import compile_file
 from orc_olive.run import manifest
 from orc_olive.run.lock import lock_path
-from orc_olive.run.quick_noop import quick_key, up_to_date
+from orc_olive.run.quick_noop import UP_TO_DATE, quick_key, up_to_date
 
 from .conftest import ROOT, recipe_copy
 
@@ -40,14 +40,14 @@ def _as_if_run(recipe: Path) -> Path:
 def test_an_unchanged_recipe_is_up_to_date_and_every_change_steps_aside(tmp_path, monkeypatch):
     recipe = recipe_copy(tmp_path, "tiny-cpu-lora-int4")
     output = _as_if_run(recipe)
-    assert up_to_date(str(recipe), [], None) == output
+    assert up_to_date(str(recipe), [], None) == UP_TO_DATE.format(output)
     assert up_to_date(str(recipe), ["steps.0.lora.r=4"], None) is None  # --set changes the composed recipe
     data = tmp_path / "travel.jsonl"
     original = data.read_bytes()
     data.write_bytes(original + b"\n")
     assert up_to_date(str(recipe), [], None) is None  # a data file changed
     data.write_bytes(original)
-    assert up_to_date(str(recipe), [], None) == output
+    assert up_to_date(str(recipe), [], None) == UP_TO_DATE.format(output)
     (output / "model.onnx").write_bytes(b"model bytez")  # same size, other bytes
     assert up_to_date(str(recipe), [], None) is None
     (output / "model.onnx").write_bytes(b"model bytes")
@@ -58,7 +58,7 @@ def test_an_unchanged_recipe_is_up_to_date_and_every_change_steps_aside(tmp_path
     recipe.write_text(text.replace("max_steps: 4", "max_steps: 5"))
     assert up_to_date(str(recipe), [], None) is None
     recipe.write_text(text)
-    assert up_to_date(str(recipe), [], None) == output
+    assert up_to_date(str(recipe), [], None) == UP_TO_DATE.format(output)
     monkeypatch.setattr("orc_olive.run.quick_noop.__version__", "0.0.0-other")
     assert up_to_date(str(recipe), [], None) is None  # another orc may compile it differently
 
@@ -68,7 +68,7 @@ def test_an_env_value_the_recipe_reads_is_part_of_the_key(tmp_path, monkeypatch)
     recipe.write_text(recipe.read_text().replace("max_steps: 4", "max_steps: ${env:ORC_TEST_STEPS}"))
     monkeypatch.setenv("ORC_TEST_STEPS", "4")
     output = _as_if_run(recipe)
-    assert up_to_date(str(recipe), [], None) == output
+    assert up_to_date(str(recipe), [], None) == UP_TO_DATE.format(output)
     monkeypatch.setenv("ORC_TEST_STEPS", "5")
     assert up_to_date(str(recipe), [], None) is None
 

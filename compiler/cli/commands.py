@@ -13,10 +13,11 @@ import re
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from orc_olive.cli import conventions, guards, report_cmd
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_USAGE, run_exit
+from orc_olive.cli.worker_cmd import keep_outputs
 
 # A recipe (or a base it extends) has one of these keys at the top level; a CI workflow or another
 # tool's YAML in the same folder has none of them.
@@ -168,6 +169,17 @@ def variant_output(output: Path, result) -> Path:
 
 
 def cmd_compile_and_run(args: argparse.Namespace) -> int:
+    from orc_olive.run.prestart import Prestart  # the runner loads torch while orc compiles (run/prestart.py)
+
+    prestart = Prestart.maybe(not args.dry_run and not getattr(args, "warm", False))
+    try:
+        return _compile_and_run(args, prestart)
+    finally:
+        if prestart is not None:
+            prestart.discard()
+
+
+def _compile_and_run(args: argparse.Namespace, prestart: Any) -> int:
     from orc_olive.build.compile import compile_file
     from orc_olive.output.formats import render
     from orc_olive.run.execute import default_progress, run_workflow
@@ -193,8 +205,10 @@ def cmd_compile_and_run(args: argparse.Namespace) -> int:
     from orc_olive.run.graph import needs_graph, run_graph  # issue 15: adapters, chains, output.layout
 
     if needs_graph(result.recipe):
-        return run_exit(run_graph(result, force=args.force, dry_run=args.dry_run, progress=lambda: default_progress(mode)))
-    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode, no_progress=args.no_progress))
+        return run_exit(run_graph(result, force=args.force, dry_run=args.dry_run, progress=lambda: default_progress(mode),
+                                  warm=getattr(args, "warm", False), keep=keep_outputs(args)))
+    outcome = run_workflow(result, recipe_files, force=args.force, dry_run=args.dry_run, warm=getattr(args, "warm", False), keep=keep_outputs(args),
+                           prestarted=prestart.starter if prestart is not None else None, progress=default_progress(mode, no_progress=args.no_progress))
     if args.format == "json":
         report_cmd.print_run_summary(outcome)
     return run_exit(outcome.exit_code)  # 5: the run failed (1 is kept for a recipe with errors)
@@ -281,8 +295,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         guards.say(f"orc import: {source}: older Olive layout: {len(changed)} field(s) renamed or moved (see the recipe's comments)")
     # what the recipe does not carry, as warnings; then the errors that stop it
     found = [Diagnostic(note.report(), str(source), severity="warning", code="import_dropped") for note in imported.notes if note.kind == "dropped"]
+    noted = {str(n) for n in imported.notes}  # a set: each of N passes may have a note (issue 19: linear in passes)
     found += [Diagnostic(f"not carried: {text}", str(source), severity="warning", code="import_dropped")
-              for text in imported.unsupported if not any(text == str(n) for n in imported.notes)]
+              for text in imported.unsupported if text not in noted]
     found += [replace(d, hint="; ".join(filter(None, [d.hint, "the recipe names it as the config does: orc validate refuses it until it is there"])))
               for d in imported.absent]
     found += imported.errors

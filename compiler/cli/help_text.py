@@ -28,6 +28,8 @@ EXAMPLES: dict[str, list[tuple[str, str]]] = {
                ("orc report models/run-a models/run-b", "compare two runs")],
     "completion": [('eval "$(orc completion bash)"', "completion in this bash session"),
                    ("orc completion zsh > ~/.zfunc/_orc", "for zsh (with ~/.zfunc on fpath)")],
+    "worker": [("orc worker status", "this project's warm worker: running or not, and what it did"),
+               ("orc worker stop --all", "stop every warm worker of this user")],
 }
 
 

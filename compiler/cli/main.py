@@ -9,29 +9,51 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import shutil
 import sys
-from typing import Callable, Sequence, cast
+from typing import Sequence, cast
 
 from orc_olive import __version__
-from orc_olive.cli.batch_compile import cmd_compile_batch
-from orc_olive.cli.commands import (
-    cmd_codes,
-    cmd_import,
-    cmd_new,
-    cmd_schema,
-    cmd_try,
-    cmd_validate,
-)
 from orc_olive.cli.conventions import PipeSafeStdout
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 from orc_olive.cli.help_text import epilog
-from orc_olive.cli.matrix_cmd import cmd_compile_and_run_matrix
-from orc_olive.cli.report_cmd import add_report_arguments, cmd_report
-from orc_olive.cli.review import cmd_completion, cmd_diff, cmd_explain, cmd_passes
 from orc_olive.diagnostics import OrcError, printable
 from orc_olive.files import os_error_line
+
+# command -> "module:function" that runs it; the module is imported only when its command is dispatched
+# (issue 19: a cold `orc validate` imports no other command's module).
+COMMANDS = {
+    "validate": "orc_olive.cli.commands:cmd_validate",
+    "compile": "orc_olive.cli.batch_compile:cmd_compile_batch",
+    "compile-and-run": "orc_olive.cli.matrix_cmd:cmd_compile_and_run_matrix",  # the cheap no-op first (quick_cmd.py)
+    "report": "orc_olive.cli.report_cmd:cmd_report",
+    "explain": "orc_olive.cli.review:cmd_explain",
+    "diff": "orc_olive.cli.review:cmd_diff",
+    "new": "orc_olive.cli.commands:cmd_new",
+    "try": "orc_olive.cli.commands:cmd_try",
+    "schema": "orc_olive.cli.commands:cmd_schema",
+    "codes": "orc_olive.cli.commands:cmd_codes",
+    "import": "orc_olive.cli.commands:cmd_import",
+    "passes": "orc_olive.cli.review:cmd_passes",
+    "completion": "orc_olive.cli.review:cmd_completion",
+    "worker": "orc_olive.cli.worker_cmd:cmd_worker",
+}
+
+CYCLE_FREE = ("validate", "compile", "explain", "diff", "import")  # issue 19: see main()
+
+
+class Command:
+    """A command's function, imported on the first call."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        module, _, function = self.target.partition(":")
+        code: int = getattr(importlib.import_module(module), function)(args)
+        return code
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,9 +63,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, nargs=0, help="show orc's version and the olive-ai version its recipes compile for")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_, epilog=epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.set_defaults(func=func)
+        p.set_defaults(func=Command(COMMANDS[name]))
         return p
 
     def ignoring(p: argparse.ArgumentParser) -> None:
@@ -54,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a recipe value, e.g. steps.lora.training.max_steps=10 (repeatable)")
         p.add_argument("--variant", help=variant_help)
 
-    p = command("validate", cmd_validate, "Check recipes (files, folders or globs) and report every problem.")
+    p = command("validate", "Check recipes (files, folders or globs) and report every problem.")
     p.add_argument("paths", nargs="+", help="recipe files, folders or globs; - reads one recipe from standard input")
     p.add_argument("--format", choices=["text", "json", "github", "markdown"], default="text",
                    help="how to print problems: text (stderr), json, GitHub annotations, or a Markdown table (a CI job summary)")
@@ -66,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--olive", action="store_true", help="also parse the compiled workflow with Olive's own RunConfig (slow)")
     composing(p, "check only this variant (default: every variant)")
 
-    p = command("compile", cmd_compile_batch, "Compile a recipe into an Olive workflow JSON.")
+    p = command("compile", "Compile a recipe into an Olive workflow JSON.")
     p.add_argument("recipe", nargs="+", help="the recipe; - reads it from standard input; several recipes (one process) need -o FOLDER (cli/batch_compile.py)")
     p.add_argument("-o", "--output", help="the workflow JSON to write (default, or -: print to stdout, secrets masked); an existing folder: "
                    "WORKFLOW-NAME.json inside it; a device or FIFO (/dev/stdout) is written through; the recipe or an input is never replaced")
@@ -76,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
     ignoring(p)
     p.add_argument("--all-variants", action="store_true", help="compile every variant: -o FILE.json gives FILE.VARIANT.json, -o FOLDER one file per workflow name")
 
-    p = command("compile-and-run", cmd_compile_and_run_matrix, "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
+    p = command("compile-and-run", "Compile a recipe and run it with the real `olive run`; fail unless the final model loads.")
     p.add_argument("recipe", nargs="+", help="a recipe; several recipes (or --all-variants) run as a matrix with one summary table (cli/matrix_cmd.py)")
     p.add_argument("--all-variants", action="store_true", help="run every variant: azureml ones as one job each (one experiment), local ones one after another")
     p.add_argument("--pipeline", action="store_true", help="with a matrix on azureml: submit one pipeline job with a node per member")
@@ -89,15 +111,26 @@ def parser() -> argparse.ArgumentParser:
     noise.add_argument("-v", "--verbose", action="store_true", help="pass Olive's log through")
     p.add_argument("--no-progress", action="store_true", help="plain lines even on a terminal (no live view; also when NO_COLOR is set)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="json: print the run's manifest on stdout when it ends (progress stays on stderr)")
-    add_report_arguments(command("report", cmd_report, "Write a self-contained HTML page about a run (or compare two runs) from its manifest."))
+    p.add_argument("--warm", action="store_true", default=os.environ.get("ORC_WARM") == "1",
+                   help="run in the project's warm worker, which keeps Olive and torch loaded between runs (started when needed; `orc worker` stops it; ORC_WARM=1 sets this)")
+    from orc_olive.cli.worker_cmd import count
 
-    p = command("explain", cmd_explain, "Show the pipeline after all merging: steps, Olive passes, model forms, devices, data.")
+    p.add_argument("--keep-outputs", type=count, metavar="N", help="keep the last N replaced models by workflow and inputs; switching back to one puts it back"
+                   " instead of running (default 3 with --warm, else 0)")
+    from orc_olive.cli.report_cmd import add_report_arguments
+
+    add_report_arguments(command("report", "Write a self-contained HTML page about a run (or compare two runs) from its manifest."))
+    from orc_olive.cli.worker_cmd import add_worker_arguments
+
+    add_worker_arguments(command("worker", "Show or stop the warm worker that `compile-and-run --warm` keeps for a project."))
+
+    p = command("explain", "Show the pipeline after all merging: steps, Olive passes, model forms, devices, data.")
     p.add_argument("recipe")
     p.add_argument("--format", choices=["text", "mermaid", "json"], default="text",
                    help="a table, a Mermaid flowchart (a subgraph per variant), or JSON (an array of one object per variant)")
     composing(p, "explain only this variant (default: every variant)")
 
-    p = command("diff", cmd_diff, "Show how the compiled workflows of two recipes (or one recipe and a git revision) differ, by field.")
+    p = command("diff", "Show how the compiled workflows of two recipes (or one recipe and a git revision) differ, by field.")
     p.add_argument("old", help="a recipe (the old side)")
     p.add_argument("new", nargs="?", help="another recipe (the new side)")
     p.add_argument("--rev", help="compare the recipe at this git revision (old) with the working tree (new)")
@@ -106,38 +139,38 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text", help="field by field, or one JSON document {old, new, equal, changes}")
     p.add_argument("--exit-code", action="store_true", help="exit 6 when the workflows differ (default: 0 either way)")
 
-    p = command("new", cmd_new, "Start a new recipe from a ready one.")
+    p = command("new", "Start a new recipe from a ready one.")
     p.add_argument("name", help="the recipe's name (lower-case letters, digits, dashes); writes NAME.yaml")
     p.add_argument("--from", dest="template", required=True, help="lab-travel, qlora-classification or tiny-cpu")
     p.add_argument("-d", "--dir", default=".", help="the folder to write it in (default: here)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    p = command("try", cmd_try, "Generate text with a built model through onnxruntime-genai, streaming tokens.")
+    p = command("try", "Generate text with a built model through onnxruntime-genai, streaming tokens.")
     p.add_argument("model", help="the output folder of a run (holds genai_config.json)")
     p.add_argument("--prompt", required=True, help="what to ask")
     p.add_argument("--adapter", help="the adapter to activate: a name (file stem) or an .onnx_adapter path")
     p.add_argument("--max-tokens", type=int, default=64, help="the most tokens to generate (default 64; 1 to the model's context length)")
     p.add_argument("--raw", action="store_true", help="send the prompt as is, without the chat template")
 
-    p = command("schema", cmd_schema, "Write the recipe JSON Schema for editors, into ./schemas/recipe.schema.json of the current project.")
+    p = command("schema", "Write the recipe JSON Schema for editors, into ./schemas/recipe.schema.json of the current project.")
     p.add_argument("-o", "--output", help="where to write it instead (a file, or an existing folder to write recipe.schema.json in)")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the models")
 
-    p = command("codes", cmd_codes, "List every diagnostic code orc reports, with what it means.")
+    p = command("codes", "List every diagnostic code orc reports, with what it means.")
     p.add_argument("--format", choices=["text", "json"], default="text", help="a Markdown table, or JSON (code -> meaning)")
 
-    p = command("import", cmd_import, "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
+    p = command("import", "Turn an Olive workflow config (current or older layout) into a recipe that compiles back to it.")
     p.add_argument("config", help="an Olive workflow config, JSON or YAML (with --check: it, or a folder of them)")
     p.add_argument("-o", "--output", help="the recipe to write (default: print it); an existing folder: CONFIG-NAME.yaml inside it; "
                    "its paths are relative to its folder (printed: to the current folder)")
     p.add_argument("--check", action="store_true", help="import the config (or every config in the folder), compile it back and compare both through Olive's RunConfig; write nothing")
     p.add_argument("--format", choices=["text", "json", "github"], default="text", help="how to print problems (on stderr: stdout holds the recipe)")
 
-    p = command("passes", cmd_passes, "List the Olive passes orc knows (from the generated catalog).")
+    p = command("passes", "List the Olive passes orc knows (from the generated catalog).")
     p.add_argument("-v", "--verbose", action="store_true", help="show each pass's parameters")
     p.add_argument("--format", choices=["text", "json"], default="text", help="lines, or JSON (pass -> parameters)")
 
-    p = command("completion", cmd_completion, "Print a shell completion script for orc.")
+    p = command("completion", "Print a shell completion script for orc.")
     p.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell")
     return parser
 
@@ -186,12 +219,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # issue 19: the collector's default pace (a pass every 700 new objects, a full one as the heap grows)
     # made large recipes cost more per step; orc's data hold few cycles, so it runs far less often.
     gc.set_threshold(100_000, 50, 100)
+    # The commands that only compile leave no reference cycles but argparse's few hundred objects (a test keeps
+    # it so), so a collection there only walks live data: at 3,000 steps, ~40 ms per 100,000 objects. The
+    # collector is off while one of them runs, and on again after it (for a process that calls main again).
+    paused = args.command in CYCLE_FREE and gc.isenabled()
+    if paused:
+        gc.disable()
     real_stdout = sys.stdout
     sys.stdout = PipeSafeStdout(real_stdout)  # a closed pipe keeps the command's exit code
     try:
         return _main(args)
     finally:
         sys.stdout = real_stdout
+        if paused:
+            gc.enable()
 
 
 def _main(args: argparse.Namespace) -> int:

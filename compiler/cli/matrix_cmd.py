@@ -21,6 +21,7 @@ from typing import Any
 
 from orc_olive.cli import guards
 from orc_olive.cli.exit_codes import EXIT_ERRORS, EXIT_NOT_RUN, EXIT_OK, EXIT_RUN_FAILED, run_exit
+from orc_olive.cli.worker_cmd import keep_outputs
 
 
 @dataclass
@@ -35,12 +36,13 @@ class Row:
 def cmd_compile_and_run_matrix(args: argparse.Namespace) -> int:
     recipes = list(args.recipe) if isinstance(args.recipe, list) else [args.recipe]
     if len(recipes) == 1 and not args.all_variants:
-        from orc_olive.cli.commands import cmd_compile_and_run
         from orc_olive.cli.quick_cmd import quick_noop  # issue 19: "up to date" before anything is compiled
 
         args.recipe = recipes[0]
         if (code := quick_noop(args)) is not None:
             return code
+        from orc_olive.cli.commands import cmd_compile_and_run
+
         code = cmd_compile_and_run(args)
         return register_after_run(args, code)
     return _matrix(args, recipes)
@@ -119,7 +121,8 @@ def _run_local(result: Any, args: argparse.Namespace) -> list[Row]:
     mode = "quiet" if args.quiet else "verbose" if args.verbose else "normal"
     started = time.monotonic()
     files = sorted(Path(p) for p in result.sources if Path(p).is_file())
-    outcome = run_workflow(result, files, force=args.force, dry_run=args.dry_run, progress=default_progress(mode, no_progress=args.no_progress))
+    outcome = run_workflow(result, files, force=args.force, dry_run=args.dry_run, warm=getattr(args, "warm", False), keep=keep_outputs(args),
+                           progress=default_progress(mode, no_progress=args.no_progress))
     seconds = time.monotonic() - started
     status = "dry run" if args.dry_run else "up to date" if outcome.skipped else "ok" if outcome.exit_code == EXIT_OK else "failed"
     detail = f"{_shown(output)} ({seconds:.1f} s)" if outcome.exit_code == EXIT_OK else (outcome.message or str(output))

@@ -19,11 +19,12 @@ def quick_noop(args: argparse.Namespace) -> int | None:
     recipes = args.recipe if isinstance(args.recipe, list) else [args.recipe]
     if len(recipes) != 1:
         return None
+    from orc_olive.cli.worker_cmd import keep_outputs
     from orc_olive.run.quick_noop import up_to_date
 
-    output = up_to_date(recipes[0], args.set or [], args.variant)
-    if output is None:
+    said = up_to_date(recipes[0], args.set or [], args.variant, keep_outputs(args))
+    if said is None:
         return None
     if not args.quiet:
-        print(f"up to date: {output} (recipe, data, config and every output file unchanged; --force runs again)", file=sys.stderr, flush=True)
+        print(said, file=sys.stderr, flush=True)
     return EXIT_OK

@@ -8,11 +8,12 @@ file per adapter. The model here is the recipe-level shape only; checks/adapters
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from orc_olive.recipe.pass_models import field_specs, training_args_model
+from orc_olive.recipe.pass_models import field_specs, param_annotations, training_annotations, training_args_model
 from orc_olive.recipe.steps import STEP_KINDS
 
 ADAPTER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -25,13 +26,19 @@ class _Strict(BaseModel):  # built when a recipe has `adapters:` (recipe/lazy.py
     model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(), populate_by_name=True, defer_build=True)
 
 
-def _adapter_model() -> type[BaseModel]:
-    """The settings of a lora/qlora step, all optional (QLoRA's superset: checks/adapters.py refuses a
-    QLoRA-only setting on a lora step)."""
+def _step_fields() -> dict[str, Any]:
     kind = STEP_KINDS["qlora"]
     fields: dict[str, Any] = {}
     for name, (annotation, info) in field_specs(kind.olive_type, kind.renames).items():
         fields[name] = (Optional[annotation], Field(None, description=info.description, examples=info.examples))
+    return fields
+
+
+@lru_cache(maxsize=None)
+def adapter_model() -> type[BaseModel]:
+    """The named adapters' model, made on first use (issue 19: not at import). The settings of a lora/qlora step,
+    all optional (QLoRA's superset: checks/adapters.py refuses a QLoRA-only setting on a lora step)."""
+    fields = _step_fields()
     fields["training"] = (
         Optional[training_args_model(_Strict)],
         Field(None, description="Training arguments merged over the step's `training:` (transformers.TrainingArguments names).",
@@ -45,7 +52,17 @@ def _adapter_model() -> type[BaseModel]:
     )
 
 
-Adapter = _adapter_model()
+# the annotations _step_fields and the training model make, in their old order, no model (see pass_models.training_fields)
+for _ann in [ann for _, _, ann, _ in param_annotations(STEP_KINDS["qlora"].olive_type)]:
+    Optional[_ann]
+for _ in training_annotations():
+    pass
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Adapter":  # the model, by its old name
+        return adapter_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 ADAPTERS_DESCRIPTION = (
     "Named adapters trained from the same base model, each changing settings of the recipe's one lora/qlora step"

@@ -6,11 +6,12 @@ cross-references are checked in checks/).
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, StrictBool, StrictStr, create_model, model_validator
 
-from orc_olive.recipe.adapters import ADAPTER_NAME_PATTERN, ADAPTERS_DESCRIPTION, Adapter  # issue 15: named adapters
+from orc_olive.recipe.adapters import ADAPTER_NAME_PATTERN, ADAPTERS_DESCRIPTION, adapter_model  # issue 15: named adapters
 from orc_olive.recipe.azureml import AzureML as AzureML  # re-exported: the models live in their own modules
 from orc_olive.recipe.azureml import Register
 from orc_olive.recipe.datasets import Dataset as Dataset
@@ -21,7 +22,7 @@ from orc_olive.recipe.evaluation import MetricGoal as MetricGoal
 from orc_olive.recipe.evaluation import MetricMeasure as MetricMeasure
 from orc_olive.recipe.model_source import ModelSpec
 from orc_olive.recipe.param_examples import EXAMPLES
-from orc_olive.recipe.pass_models import field_specs, training_args_model
+from orc_olive.recipe.pass_models import field_specs, param_annotations, training_args_model
 from orc_olive.recipe.steps import STEP_KINDS
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
@@ -36,6 +37,21 @@ PATTERN_RULES = {
     SYSTEM_NAME_PATTERN: ("letters, digits, '_', '.' and '-'", r"[^A-Za-z0-9_.-]+", False),
 }
 DEFAULT_PROVIDERS = {"cpu": "CPUExecutionProvider", "gpu": "CUDAExecutionProvider", "npu": "QNNExecutionProvider"}
+
+if TYPE_CHECKING:
+    from pydantic_core import CoreSchema
+
+
+class Later:
+    """In an annotation, `Annotated[Any, Later(make)]`: the model `make()` gives, made when the model that holds
+    the annotation is built (`orc schema`, a named adapter's steps), not when this module is imported. Validation
+    uses lazy.py's models, whose annotations name the models themselves (as --set typing and error hints read them)."""
+
+    def __init__(self, make: Callable[[], type[BaseModel]]):
+        self.make = make
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler.generate_schema(self.make())
 
 
 class Strict(BaseModel):
@@ -192,10 +208,16 @@ class _TypedStepModels(dict[str, type[StepBase]]):
 
 TYPED_STEP_MODELS: dict[str, type[StepBase]] = _TypedStepModels()
 
-_STEP_FIELDS: dict[str, Any] = {
-    key: (Optional[model], Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
-    for key, model in TYPED_STEP_MODELS.items()
+for _kind in STEP_KINDS.values():  # the annotations in their old order, no model (see pass_models.training_fields)
+    for _ in param_annotations(_kind.olive_type):
+        pass
+_STEP_FIELDS: dict[str, Any] = {  # issue 19: no step kind's model is made at import
+    key: (Optional[Annotated[Any, Later(partial(TYPED_STEP_MODELS.__getitem__, key))]],
+          Field(None, description=STEP_KINDS[key].summary, examples=[STEP_KINDS[key].example]))
+    for key in STEP_KINDS
 }
+
+
 class _Deferred(Strict):
     model_config = ConfigDict(defer_build=True)
 
@@ -268,7 +290,7 @@ class Recipe(Strict):
         examples=[[{"lora": {"dataset": "travel", "r": 16}}, {"merge_adapters": {}}, {"model_builder": {"precision": "int4"}}]],
         description="The ordered pipeline; each item has exactly one key naming the step.",
     )
-    adapters: dict[StrictStr, Adapter] = Field(  # type: ignore[valid-type]  # issue 15: named adapters
+    adapters: dict[StrictStr, Annotated[Any, Later(adapter_model)]] = Field(  # issue 15: named adapters (made on first use)
         default_factory=dict,
         json_schema_extra={"default": {}, "propertyNames": {"pattern": ADAPTER_NAME_PATTERN}},
         examples=[{"travel": {"dataset": "travel"}, "tone": {"dataset": "phrases", "training": {"max_steps": 8}}}],
@@ -312,6 +334,14 @@ class Recipe(Strict):
         if (self.model is None) == ("input_model" not in self.olive):
             raise ValueError("give exactly one input model: `model:` or an Olive model config under `olive: {input_model: ...}`")
         return self
+
+    @classmethod
+    def typing_model(cls) -> type[Recipe]:
+        """The model whose annotations type `--set` and ${env:} values (source/compose.py): every step kind's
+        model and the named adapters' one, by name (the ones this class leaves to `Later`)."""
+        from orc_olive.recipe.lazy import recipe_model
+
+        return recipe_model(frozenset(STEP_KINDS), True)
 
     @property
     def steps_with_kinds(self) -> list[tuple[str, StepBase]]:

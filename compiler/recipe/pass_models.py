@@ -7,7 +7,7 @@ entry into a strict model so a misspelt or mistyped parameter is an error before
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, Tag, create_model
 from pydantic.config import JsonDict
@@ -115,14 +115,12 @@ def examples_for(name: str, param: dict[str, Any]) -> list[Any] | None:
     return [True, False] if "boolean" in kinds else None
 
 
-def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """create_model field definitions for a pass: recipe name -> (annotation, FieldInfo)."""
-    to_recipe = {olive: ours for ours, olive in (renames or {}).items()}
-    fields: dict[str, Any] = {}
+def param_annotations(pass_type: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, dict[str, Any], Any, str]]:
+    """(Olive name, catalog entry, annotation, description) of each parameter of a pass, by name; the annotation
+    is Optional unless the parameter is required."""
     for olive_name, param in sorted(catalog.pass_params(pass_type).items()):
         if olive_name in skip:
             continue
-        name = to_recipe.get(olive_name, olive_name)
         if olive_name.endswith(DATASET_SUFFIX):
             ann: Any = StrictStr
             description = f"Name of a dataset under `datasets:` ({param.get('description', '')})".strip()
@@ -131,26 +129,45 @@ def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: fro
             description = DESCRIPTIONS.get(f"{pass_type}.{olive_name}") or DESCRIPTIONS.get(olive_name) or param.get("description") or ""
             if param.get("search_defaults"):
                 ann, description = searchable(ann), f"{description} {SEARCH_NOTE}".strip()
+        yield olive_name, param, (ann if param.get("required") else Optional[ann]), description
+
+
+def field_specs(pass_type: str, renames: dict[str, str] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """create_model field definitions for a pass: recipe name -> (annotation, FieldInfo)."""
+    to_recipe = {olive: ours for ours, olive in (renames or {}).items()}
+    fields: dict[str, Any] = {}
+    for olive_name, param, ann, description in param_annotations(pass_type, skip):
+        name = to_recipe.get(olive_name, olive_name)
         extra: JsonDict = {"x-olive-name": olive_name} if name != olive_name else {}
         examples = ["travel"] if olive_name.endswith(DATASET_SUFFIX) else examples_for(olive_name, param)
-        if param.get("required"):
-            info = Field(..., description=description, examples=examples, json_schema_extra=extra or None)
-        else:
-            default = param.get("default")
-            info = Field(default, description=description, examples=examples, json_schema_extra=extra or None)
-            ann = Optional[ann]
-        fields[name] = (ann, info)
+        default = ... if param.get("required") else param.get("default")
+        fields[name] = (ann, Field(default, description=description, examples=examples, json_schema_extra=extra or None))
     return fields
+
+
+# typing caches `Union[...]` by its members as a set: an equal union made later gets the first one's order, and
+# so does a JSON schema's anyOf and the alternatives an error lists. The models are made on first use (issue 19),
+# in an order that depends on the recipe; recipe/adapters.py and recipe/models.py make their field definitions
+# (param_annotations, training_annotations) at import, in the order the models used to be made, so that every
+# order stays.
+
+
+def training_annotations() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(name, catalog entry, annotation) of each training argument, by name."""
+    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
+        yield name, param, Optional[annotation_for(param.get("schema", {}))]
+
+
+def training_fields() -> dict[str, Any]:
+    """create_model field definitions of the training arguments (training_args_model)."""
+    return {name: (ann, Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param)))
+            for name, param, ann in training_annotations()}
 
 
 @lru_cache(maxsize=None)  # one model per base, shared by every step that trains: building it is slow
 def training_args_model(base: type[BaseModel]) -> type[BaseModel]:
     """LoRA/QLoRA training arguments: Olive's HFTrainingArguments fields plus every transformers TrainingArguments field."""
-    fields: dict[str, Any] = {}
-    for name, param in sorted(catalog.catalog().get("training_arguments", {}).items()):
-        info = Field(param.get("default"), description=param.get("description", ""), examples=examples_for(name, param))
-        fields[name] = (Optional[annotation_for(param.get("schema", {}))], info)
-    return create_model("TrainingArgs", __base__=base, **fields)
+    return create_model("TrainingArgs", __base__=base, **training_fields())
 
 
 @lru_cache(maxsize=None)

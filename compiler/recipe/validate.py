@@ -22,10 +22,11 @@ from orc_olive.source.loader import Document
 def parse_recipe(doc: Document) -> tuple[Recipe | None, list[Diagnostic]]:
     """Validate the document against the recipe models; `pass:` steps against their Olive pass."""
     diagnostics: list[Diagnostic] = []
+    model = recipe_model_for(doc.data)  # the full Recipe, built for the kinds it uses
     try:
-        recipe = recipe_model_for(doc.data).model_validate(doc.data)  # the full Recipe, built for the kinds it uses
+        recipe = model.model_validate(doc.data)
     except ValidationError as exc:
-        diagnostics.extend(_diagnostics(doc, exc, (), Recipe))
+        diagnostics.extend(_diagnostics(doc, exc, (), model))  # its annotations name the models (error hints walk them)
         recipe = None
     # `pass:` steps are checked even when the rest failed, so one run shows every problem.
     steps = doc.data.get("steps") if isinstance(doc.data, dict) else None

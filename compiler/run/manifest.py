@@ -11,15 +11,16 @@ import hashlib
 import json
 import os
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orc_olive import __version__
 from orc_olive.checks.data_columns import data_files, is_pattern
 from orc_olive.files import manifest_path
-from orc_olive.recipe.models import Recipe
 from orc_olive.run.lock import lock_path
+
+if TYPE_CHECKING:
+    from orc_olive.recipe.models import Recipe
 
 PACKAGES = ("olive-ai", "onnxruntime-genai", "onnxruntime-genai-cuda", "onnxruntime", "torch", "transformers", "peft")
 
@@ -65,6 +66,8 @@ def fingerprint(recipe_files: list[Path], workflow_text: str, recipe: Recipe, ba
 
 
 def versions() -> dict[str, str | None]:
+    from importlib import metadata  # not imported by the no-op (run/quick_noop.py)
+
     found: dict[str, str | None] = {"orc": __version__}
     for package in PACKAGES:
         try:

@@ -14,13 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from orc_olive import __version__
 from orc_olive.checks.data_columns import is_pattern
 from orc_olive.files import manifest_path
 from orc_olive.run import manifest
 from orc_olive.run.lock import lock_path
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def quick_key(data: Any, recipe_file: str) -> dict[str, str] | None:
@@ -50,16 +53,19 @@ def _plain_local(data: Any) -> bool:
     return True
 
 
-def up_to_date(recipe: str, sets: Sequence[str], variant: str | None) -> Path | None:
-    """The output folder when the recipe's last run is up to date by the cheap check, else None."""
-    from orc_olive.recipe.models import Recipe
+UP_TO_DATE = "up to date: {} (recipe, data, config and every output file unchanged; --force runs again)"
+
+
+def up_to_date(recipe: str, sets: Sequence[str], variant: str | None, keep: int = 0) -> str | None:
+    """What to say when the recipe's last run is up to date by the cheap check, or (with `keep`) when the
+    store held its model and put it back (run/store.py); None to go the full way."""
     from orc_olive.source.compose import compose
 
     path = Path(recipe)
     if recipe == "-" or not path.is_file():
         return None
-    try:
-        doc = compose(str(path), Recipe, sets=list(sets or []), variant=variant)
+    try:  # the models are imported only to type a --set or an ${env:} value
+        doc = compose(str(path), _recipe_model, sets=list(sets or []), variant=variant)
     except Exception:  # noqa: BLE001 - every problem is worded by the full path
         return None
     key = quick_key(doc.data, doc.file)
@@ -70,13 +76,44 @@ def up_to_date(recipe: str, sets: Sequence[str], variant: str | None) -> Path | 
     output = (base / str(output_spec.get("dir", "outputs"))).resolve()
     if lock_path(output).exists():  # a run holds it: the full path waits for nothing and says so
         return None
-    record = manifest.read(manifest_path(output))
+    if _made_by(manifest.read(manifest_path(output)), key, base, output):
+        return UP_TO_DATE.format(output)
+    return _restore(output, key, base, doc.file, keep) if keep > 0 else None
+
+
+def _made_by(record: dict[str, Any] | None, key: dict[str, str], base: Path, folder: Path) -> bool:
+    """`record` says the model in `folder` was made from the composed recipe `key` with the inputs as they are now."""
     if not record or record.get("status") != "succeeded" or record.get("quick") != key:
-        return None
+        return False
     fingerprint = record.get("fingerprint")
     if not isinstance(fingerprint, dict) or not _inputs_unchanged(fingerprint, base):
+        return False
+    return manifest.output_intact(record.get("output_files"), folder)
+
+
+def _restore(output: Path, key: dict[str, str], base: Path, recipe: str, keep: int) -> str | None:
+    """Put back a kept model of this composed recipe, under the output's lock, and say so; None if none is kept."""
+    from orc_olive.run import store
+    from orc_olive.run.lock import LockHeld, acquire
+
+    entry = next((e for e in store.entries(output) if _made_by(manifest.read(e / store.RECORD[".manifest.json"]), key, base, e / "model")), None)
+    if entry is None:
         return None
-    return output if manifest.output_intact(record.get("output_files"), output) else None
+    try:
+        with acquire(output):
+            data, _ = store.restore(entry, output, {"recipe": recipe, "output": str(output)}, keep)
+    except (LockHeld, OSError):
+        return None  # the full path says what is wrong
+    from orc_olive.run.report import write_report
+
+    write_report(manifest_path(output))
+    return store.restored_line(output, data, entry)
+
+
+def _recipe_model() -> type[BaseModel]:
+    from orc_olive.recipe.models import Recipe
+
+    return Recipe
 
 
 def _inputs_unchanged(fingerprint: dict[str, Any], base: Path) -> bool:

@@ -57,7 +57,16 @@ def put(output: Path, top: dict[str, Path], keep: int) -> None:
         os.utime(folder / key)  # the newest entry
     finally:
         history.remove_tree(building)
-    _prune(folder, keep)
+    _prune(output, keep)
+
+
+def entries(output: Path) -> list[Path]:
+    """The store's entries, newest first."""
+    try:
+        found = [p for p in store_folder(output).iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
 
 def find(output: Path, current: dict[str, Any]) -> Path | None:
@@ -118,7 +127,6 @@ def _link_tree(source: Path, target: Path) -> None:
             history.link_or_copy(path, destination)
 
 
-def _prune(folder: Path, keep: int) -> None:
-    entries = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for stale in entries[keep:]:
+def _prune(output: Path, keep: int) -> None:
+    for stale in entries(output)[keep:]:
         shutil.rmtree(stale, ignore_errors=True)

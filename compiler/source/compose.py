@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence, Union
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
 from orc_olive.source.interpolate import interpolate
@@ -25,6 +23,12 @@ from orc_olive.source.located import Node, from_document, step_key, to_document
 from orc_olive.source.overrides import apply_sets, type_by_schema
 from orc_olive.source.reading import TooLarge, read_regular
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+# The recipe models, or a function that gives them: called only when `--set` or a value from the
+# environment needs typing (the cheap no-op composes a plain recipe without importing any model).
+Model = Union["type[BaseModel]", Callable[[], "type[BaseModel]"]]
 Reader = Callable[[str], bytes]  # a recipe path -> its bytes; raises FileNotFoundError when absent, OSError when unreadable
 VARIANT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_EXTENDS_DEPTH = 16  # a base of a base of ...: a family is two or three files deep
@@ -196,7 +200,7 @@ def _name_variant(root: Node, overlay: Node, variant: str) -> None:
 
 def compose(
     path: str,
-    model: type[BaseModel],
+    model: Model,
     *,
     sets: Sequence[str] = (),
     variant: str | None = None,
@@ -204,13 +208,14 @@ def compose(
     reader: Reader = read_disk,
     tree: Node | None = None,
 ) -> Document:
-    """The Document that `model` (the recipe models) validates, `--set` values and values from the
+    """The Document that `model` (the recipe models, or a function giving them) validates, `--set` values and values from the
     environment typed by its fields; raises OrcError with every problem found.
     `tree` is the recipe's load_composed_tree when the caller has it already; it is changed in place."""
     root = load_composed_tree(path, reader) if tree is None else tree
     errors: list[Diagnostic] = []
     _apply_variant(root, variant, errors)
-    errors += apply_sets(root, model, sets)
+    if sets:
+        errors += apply_sets(root, _model(model), sets)
     for key in ("extends", "variants"):  # read from the files already; one set later would do nothing
         if key in root.value:
             errors.append(_error(root.value[key], (key,), f"'{key}' cannot be set by a variant or --set", "put it at the top of a recipe file", at_key=True))
@@ -218,10 +223,19 @@ def compose(
     errors += found.errors
     if errors:
         raise OrcError(hidden(errors))
-    errors += type_by_schema(root, model, found.from_env)
+    if found.from_env:
+        errors += type_by_schema(root, _model(model), found.from_env)
     if errors:
         raise OrcError(hidden(errors))
     doc = to_document(root, path)
     doc.secrets = found.secrets
     doc.from_env = found.from_env
     return doc
+
+
+def _model(model: Model) -> type[BaseModel]:
+    """The model that types values: its `typing_model()` where it has one (the recipe models make the models of
+    step kinds and named adapters on first use: models.Later)."""
+    found = model if isinstance(model, type) else model()
+    typing_model = getattr(found, "typing_model", None)
+    return typing_model() if callable(typing_model) else found

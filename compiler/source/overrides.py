@@ -8,13 +8,14 @@ A path is dotted; `steps.NAME` picks a step by its id, or by its kind when only 
 from __future__ import annotations
 
 import typing
-from typing import Any, Iterable, Sequence
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from orc_olive.diagnostics import Diagnostic, OrcError, Path_, one_of, suggest
 from orc_olive.source.loader import MAX_BYTES, MAX_DEPTH, NumberTooLong, Position, hide_secrets, load_text, scalar_value
 from orc_olive.source.located import Node, from_document, step_key
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 MISSING = object()
 NO_POSITION = Position(0, 0)  # shown as the `--set ...` text alone, without line and column
@@ -31,6 +32,8 @@ def _members(annotation: Any) -> list[Any]:
 
 
 def _is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel  # imported when an override is typed, not to compose a plain recipe
+
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
