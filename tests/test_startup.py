@@ -12,13 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orc_olive.build.compile import compile_file
 from orc_olive.recipe.models import Recipe
-from orc_olive.run import manifest
-from orc_olive.run.quick_noop import quick_key
 from orc_olive.source.compose import compose
 
 from .conftest import ROOT, recipe_copy
+from .test_quick_noop import _as_if_run
 
 # Modules no cold validate of a local recipe needs: Olive and its stack, the AzureML SDK, other commands, the
 # run stage, the report page, and what only they import.
@@ -63,23 +61,6 @@ def test_a_recipe_with_named_adapters_makes_their_model_and_still_validates():
     facts = _probe("validate", str(recipe.relative_to(ROOT)))
     assert facts["code"] == 0
     assert facts["adapter_made"] is True
-
-
-def _as_if_run(recipe: Path) -> Path:
-    """The record a successful run leaves (what the no-op reads), for an output folder of one file."""
-    result = compile_file(recipe)
-    assert result.ok and result.recipe is not None and result.document is not None, result.diagnostics.items
-    output = (result.base_dir / result.recipe.output.dir).resolve()
-    output.mkdir(parents=True)
-    (output / "model.onnx").write_bytes(b"model bytes")
-    record = {
-        "status": "succeeded",
-        "fingerprint": manifest.fingerprint([recipe], result.text, result.recipe, result.base_dir),
-        "quick": quick_key(result.document.data, result.file),
-        "output_files": manifest.output_listing(output),
-    }
-    output.with_name(output.name + ".manifest.json").write_text(json.dumps(record))
-    return output
 
 
 def test_the_no_op_imports_no_model_no_pydantic_and_no_jinja(tmp_path):
