@@ -104,19 +104,19 @@ def _taking(recipe: Recipe, doc: Document, base: Path, produced: "Result") -> tu
 
 def producers(result: "Result") -> list["Result"]:
     """The recipes a compiled, error-free result builds on, in the order they run (a producer before its users)."""
+    out: list["Result"] = []
+    _visit(result, out, set())
+    return out
+
+
+def _visit(current: "Result", out: list["Result"], seen: set[Path]) -> None:
+    # not a closure that calls itself: that would be a reference cycle holding every Result it compiled
     from orc_olive.build.compile import compile_file
 
-    out: list["Result"] = []
-    seen: set[Path] = set()
-
-    def visit(current: "Result") -> None:
-        file = producer_file(current.recipe, current.base_dir) if current.recipe is not None else None
-        if file is None or file in seen:
-            return
-        seen.add(file)
-        produced = compile_file(file)
-        visit(produced)
-        out.append(produced)
-
-    visit(result)
-    return out
+    file = producer_file(current.recipe, current.base_dir) if current.recipe is not None else None
+    if file is None or file in seen:
+        return
+    seen.add(file)
+    produced = compile_file(file)
+    _visit(produced, out, seen)
+    out.append(produced)

@@ -80,12 +80,21 @@ def compile_file(
 ) -> Result:
     """Compile a recipe file (its bases, the variant, overrides and references composed first);
     every problem found ends up in result.diagnostics (nothing raises). `tree`: see compose()."""
+    return _compile_file(path, olive=olive, sets=sets, variant=variant, env=env, reader=reader, trees=[] if tree is None else [tree])
+
+
+def _compile_file(path: Path | str, *, olive: bool, sets: Sequence[str], variant: str | None, env: Mapping[str, str] | None,
+                  reader: Reader, trees: list[Node]) -> Result:
+    """compile_file with its tree in `trees`, taken out of it: once composed into the document, the tree (a node
+    per value) is held by nothing and freed, not carried through the checks and the rendering (issue 19)."""
     result = Result(file=str(path), variant=variant)
+    tree = trees.pop() if trees else None
     try:
         result.document = compose(str(path), Recipe, sets=sets, variant=variant, env=env, reader=reader, tree=tree)
     except OrcError as exc:
         result.diagnostics.extend(exc.diagnostics)
         return result
+    tree = None
     compile_document(result.document, result, olive=olive)
     return result
 
@@ -100,8 +109,13 @@ def compile_variants(path: Path | str, variants: Sequence[str] | None = None, **
     except OrcError:
         return [compile_file(path, **options)]  # which reports the problem
     names: list[str | None] = list(variant_names(tree)) or [None]
-    # the recipe and its bases are read once; each variant composes its own copy of them
-    return [compile_file(path, variant=name, tree=tree if name == names[-1] else copy.deepcopy(tree), **options) for name in names]
+    # the recipe and its bases are read once; each variant composes its own copy of them, the last one the
+    # tree itself, handed over in a list so that no frame of this function keeps it alive while it is checked
+    settings = {"olive": False, "sets": (), "env": None, "reader": read_disk, **options}
+    trees = [tree]
+    del tree
+    return [_compile_file(path, variant=name, trees=[copy.deepcopy(trees[0])] if index < len(names) - 1 else trees, **settings)
+            for index, name in enumerate(names)]
 
 
 def compile_document(doc: Document, result: Result | None = None, *, olive: bool = False) -> Result:

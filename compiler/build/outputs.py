@@ -36,7 +36,8 @@ def planned_outputs(result: Result, output: Path) -> list[OutputFile]:
     one of the recipe's inputs, is an OrcError."""
     if not result.ok or result.workflow is None or result.recipe is None:
         raise ValueError("refusing to write a workflow that has errors")
-    files = [OutputFile(output, result.text, holds_secret(result.text, result.secrets))]
+    text = result.text  # made once: dumping a long workflow is a pass over all of it
+    files = [OutputFile(output, text, holds_secret(text, result.secrets))]
     files += [OutputFile(path, text, private) for path, text, private in plan_files(result, output)]  # issue 15: the plan's workflows
     if result.recipe.target.system == "azureml":
         spec_path, spec_text = _azureml_spec(result, output)

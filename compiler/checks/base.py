@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -19,8 +21,32 @@ def at(doc: Document, path: Path_, message: str, hint: str = "", code: str = "in
     return Diagnostic(message, file, pos.line, pos.column, path, hint, severity, code)  # type: ignore[arg-type]
 
 
-def steps(recipe: Recipe) -> Iterator[tuple[int, str, str, Path_, dict[str, Any]]]:
+StepRow = tuple[int, str, str, Path_, dict[str, Any]]
+# The rows of the recipe that run_checks is checking: a dozen checks walk the steps, and each walk would dump
+# every step's model again (issue 19: one dump per step, and one pass over a long recipe's memory, not twelve).
+# The checks only read the rows.
+_checking: ContextVar[tuple[Recipe, list[StepRow]] | None] = ContextVar("_checking", default=None)
+
+
+def steps(recipe: Recipe) -> Iterator[StepRow]:
     """(index, step kind, Olive pass type, path in the document, the values the user set) of each step."""
+    held = _checking.get()
+    if held is not None and held[0] is recipe:
+        return iter(held[1])
+    return _rows(recipe)
+
+
+def _rows(recipe: Recipe) -> Iterator[StepRow]:
     for index, (kind, params) in enumerate(recipe.steps_with_kinds):
         values = params.model_dump(exclude_unset=True, by_alias=True)
         yield index, kind, olive_type(kind, params), ("steps", index, kind), values
+
+
+@contextmanager
+def rows_once(recipe: Recipe) -> Iterator[None]:
+    """Within it, steps(recipe) gives rows computed once."""
+    token = _checking.set((recipe, list(_rows(recipe))))
+    try:
+        yield
+    finally:
+        _checking.reset(token)

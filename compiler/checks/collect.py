@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from orc_olive.checks.adapters import ADAPTER_CHECKS
 from orc_olive.checks.azureml import AZUREML_CHECKS
-from orc_olive.checks.base import Check
+from orc_olive.checks.base import Check, rows_once
 from orc_olive.checks.data import DATA_CHECKS, dataset_columns, local_files
 from orc_olive.checks.evaluation import EVALUATION_CHECKS
 from orc_olive.checks.join_length import JOIN_CHECKS
@@ -32,7 +32,8 @@ CHECKS: list[Check] = [dataset_names, dataset_references, unique_ids, target_pro
 
 
 def run_checks(recipe: Recipe, doc: Document, base: Path) -> list[Diagnostic]:
-    return [d for check in CHECKS for d in check(recipe, doc, base)]
+    with rows_once(recipe):  # the steps' rows, which many checks walk, made once
+        return [d for check in CHECKS for d in check(recipe, doc, base)]
 
 
 def raw_file_checks(doc: Document, base: Path) -> Iterator[Diagnostic]:

@@ -86,7 +86,12 @@ def base_recipes(recipe: Path) -> list[Path]:
     while todo and len(seen) <= MAX_BASES:
         current = todo.pop()
         try:
-            data = load_bytes(read_disk(str(current)), str(current)).data
+            raw = read_disk(str(current))
+            # No key 'extends' can be written without these bytes (a quoted key could spell it with escapes):
+            # then the file, a long recipe perhaps, is not parsed a second time (issue 19).
+            if b"extends" not in raw and b"\\" not in raw:
+                continue
+            data = load_bytes(raw, str(current)).data
         except (OSError, OrcError):
             continue
         entries = data.get("extends") if isinstance(data, dict) else None

@@ -44,18 +44,21 @@ OLIVE_FIELD_NOTES = {
 
 def comments_for(recipe: dict[str, Any], step_names: list[str], result: Imported, reasons: dict[Path_, str]) -> dict[Path_, list[str]]:
     comments: dict[Path_, list[str]] = {}
+    # where each step and each carried data config sits, looked up once per note (issue 19: not a scan of the
+    # list per note, which made a config with a note on each of its passes cost the square of its passes)
+    steps = _positions(step_names)
+    carried = _positions([c.get("name") for c in recipe.get("olive", {}).get("data_configs", [])])
     for note in result.notes:
-        home = _home(note.path, recipe, step_names, result.modern)
+        home = _home(note.path, recipe, steps, carried, result.modern)
         comments.setdefault(home, []).append(_text(note))
-    carried = [c.get("name") for c in recipe.get("olive", {}).get("data_configs", [])]
     for where, reason in sorted(reasons.items()):
         kind, name = where[0], where[-1]
         if kind == "systems" and "systems" in recipe.get("olive", {}):
             comments.setdefault(("olive", "systems"), []).append(reason)
-        if kind == "passes" and name in step_names:
-            comments.setdefault(("steps", step_names.index(name)), []).append(reason)
+        if kind == "passes" and name in steps:
+            comments.setdefault(("steps", steps[name]), []).append(reason)
         if kind == "data_configs" and name in carried:
-            comments.setdefault(("olive", "data_configs", carried.index(name)), []).append(reason)
+            comments.setdefault(("olive", "data_configs", carried[name]), []).append(reason)
     olive = recipe.get("olive", {})
     if olive.get("workflow_id") == "default_workflow":
         comments.setdefault(("olive", "workflow_id"), []).append(OLIVE_FIELD_NOTES["workflow_id"])
@@ -71,20 +74,30 @@ def _text(note: legacy.Note) -> str:
     return f"{where} -> {dotted(note.new_path) or 'top level'}: {note.message}"
 
 
-def _home(path: Path_, recipe: dict[str, Any], step_names: list[str], modern: dict[str, Any]) -> Path_:
+def _positions(names: list[Any]) -> dict[Any, int]:
+    """Each name's first index (list.index as a look-up); a name that cannot be a key is left out."""
+    out: dict[Any, int] = {}
+    for index, name in enumerate(names):
+        try:
+            out.setdefault(name, index)
+        except TypeError:
+            continue
+    return out
+
+
+def _home(path: Path_, recipe: dict[str, Any], steps: dict[Any, int], carried: dict[Any, int], modern: dict[str, Any]) -> Path_:
     """The recipe path that holds what the Olive config had at `path`; () for the top of the file."""
     olive = recipe.get("olive", {})
     head = path[0] if path else None
-    if head == "passes" and len(path) > 1 and path[1] in step_names:
-        return ("steps", step_names.index(str(path[1])))
+    if head == "passes" and len(path) > 1 and path[1] in steps:
+        return ("steps", steps[path[1]])
     if head == "data_configs" and len(path) > 1 and isinstance(path[1], int):
         configs = modern.get("data_configs") or []
         name = configs[path[1]].get("name") if path[1] < len(configs) and isinstance(configs[path[1]], dict) else None
         if name is not None and name in recipe.get("datasets", {}):
             return ("datasets", name)
-        carried = [c.get("name") for c in olive.get("data_configs", [])]
         if name in carried:
-            return ("olive", "data_configs", carried.index(name))
+            return ("olive", "data_configs", carried[name])
     if head == "input_model":
         return ("model",) if "model" in recipe else ("olive", "input_model")
     if head in SYSTEM_FIELDS:

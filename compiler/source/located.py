@@ -29,19 +29,25 @@ class Node:
         return isinstance(self.value, list)
 
 
-def from_document(doc: Document) -> Node:
-    def build(value: Any, path: Path_) -> Node:
-        pos = doc.values.get(path, Position(1, 1))
-        file = doc.origins.get(path, doc.file)
-        if isinstance(value, dict):
-            inner: Any = {k: build(v, path + (k,)) for k, v in value.items()}
-        elif isinstance(value, list):
-            inner = [build(v, path + (i,)) for i, v in enumerate(value)]
-        else:
-            inner = value
-        return Node(inner, file, pos, doc.keys.get(path))
+_START = Position(1, 1)
 
-    return build(doc.data, ())
+
+def from_document(doc: Document) -> Node:
+    return _from_document(doc, doc.data, ())
+
+
+def _from_document(doc: Document, value: Any, path: Path_) -> Node:
+    # A module function, not a closure that calls itself: such a closure is a reference cycle that would
+    # keep the whole Document (a position per value) alive until the cycle collector runs (issue 19).
+    pos = doc.values.get(path, _START)
+    file = doc.origins.get(path, doc.file)
+    if isinstance(value, dict):
+        inner: Any = {k: _from_document(doc, v, path + (k,)) for k, v in value.items()}
+    elif isinstance(value, list):
+        inner = [_from_document(doc, v, path + (i,)) for i, v in enumerate(value)]
+    else:
+        inner = value
+    return Node(inner, file, pos, doc.keys.get(path))
 
 
 def from_value(value: Any, file: str, pos: Position) -> Node:
