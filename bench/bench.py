@@ -16,7 +16,7 @@ Prints, each with its goal:
              one warm process: t(N) (least of k(N) runs, sizes in turn), raw per-unit t(N)/N, marginal per-unit
              (t(N) - t(1)) / (N - 1) with t(1) the same command on 1 step, its flatness (largest / smallest
              marginal over all N) and t(3000) / t(300); see bench_scaling
-  memory     the peak resident memory of each process measured (ru_maxrss from wait4)
+  memory     the peak resident memory of each process measured (ru_maxrss from wait4), and the warm worker's (VmHWM)
 Medians of alternating runs: machine noise hits both sides alike.
 """
 
@@ -68,7 +68,7 @@ def median(values: list[float]) -> float:
 
 
 def line(label: str, value: float, goal: str = "", unit: str = "x") -> None:
-    print(f"  {label:<52} {value:8.3f}{unit}  {goal}")
+    print(f"  {label:<66} {value:8.3f}{unit}  {goal}")
 
 
 def tiny(folder: Path) -> Path:
@@ -295,9 +295,10 @@ def main() -> None:
             bench_scaling(folder, [int(n) for n in args.sizes.split(",")])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print("memory: peak resident MiB of each kind of process measured (the largest of its runs; a child's own children not counted)")
+    print("memory: peak resident MiB of each kind of process measured (the largest of its runs; wait4's ru_maxrss: the process or a child"
+          " it waited for, whichever was larger, so orc's figure includes its Olive runner, not the warm worker)")
     for name, peaks in PEAK_MB.items():
-        print(f"  {name:<52} {max(peaks):8.0f} MiB")
+        print(f"  {name:<66} {max(peaks):8.0f} MiB")
 
 
 if __name__ == "__main__":

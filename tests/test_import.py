@@ -5,10 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from orc_olive.build.compile import compile_document
+from orc_olive.checks.olive_files import files_may_be_absent
 from orc_olive.importer.convert import import_config, import_file
 from orc_olive.importer.legacy import modernise
 from orc_olive.importer.yaml_emit import dump
@@ -261,13 +262,18 @@ config_values = st.recursive(
         "host": config_values, "search_strategy": config_values, "output_dir": config_values, "$schema": config_values,
     }),
 )  # fmt: skip
+@example(input_model={"type": "HfModel", "model_path": "."}, passes={"conv": {"type": "OnnxConversion"}}, extra={})  # a folder with no model in it
 def test_import_of_any_config_gives_a_recipe_or_errors_never_a_crash(tmp_path_factory, input_model, passes, extra):
     config = {"input_model": input_model, "passes": passes, **extra}
     folder = tmp_path_factory.mktemp("fuzz")
     imported = import_config(config, folder / "w.json", folder / "w.yaml")
     event("imported" if imported.ok else "refused")
     if imported.ok:
-        compile_text(imported.text, folder / "w.yaml")
+        # the files the config names are the config's to provide (such as a model_path "." that holds no model):
+        # the recipe compiles once they are there, which is what files_may_be_absent() lets the compile assume
+        with files_may_be_absent() as absent:
+            compile_text(imported.text, folder / "w.yaml")
+        assert [d.message for d in absent] == [d.message for d in imported.absent]
 
 
 @needs_corpus
