@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +54,14 @@ def test_the_prestarted_runner_runs_in_the_runs_folder_and_environment(tmp_path,
     row = json.loads(record.read_text().splitlines()[0])
     assert row["cwd"] == row["path0"] == str(workflow.parent), output
     assert row["value"] == env["ISO_VALUE"]
+
+
+def test_a_run_too_large_for_the_pipe_starts_its_own_runner_and_the_prestarted_one_goes():
+    prestart = Prestart()
+    assert prestart.process is not None
+    waiting = prestart.process.pid
+    env = {**os.environ, "BIG": "x" * 40000}  # more than PIPE_SAFE: handing it over could wait on the runner
+    process = prestart.starter([sys.executable, "-c", "import os; print(len(os.environ['BIG']))"], Path.cwd(), env)
+    assert process is not prestart.process and not _alive(waiting)
+    assert process.stdout is not None and process.stdout.read() == b"40000\n"
+    assert process.wait() == 0

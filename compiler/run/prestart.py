@@ -28,6 +28,8 @@ from pathlib import Path
 from orc_olive.run.lean_runner import OLIVE_ENV
 from orc_olive.run.olive_process import RunningOlive, start_child
 
+PIPE_SAFE = 32768  # bytes: half of Linux's default pipe buffer
+
 
 class Prestart:
     def __init__(self) -> None:
@@ -50,10 +52,11 @@ class Prestart:
     def starter(self, command: list[str], cwd: Path, env: dict[str, str]) -> RunningOlive:
         """run_olive's start: hand the run (command: the lean runner on a workflow file) to the waiting process."""
         process = self.process
-        if process is not None and process.poll() is None and process.stdin is not None:
-            job = {"workflow": command[-1], "cwd": str(cwd), "env": env}
+        job = json.dumps({"workflow": command[-1], "cwd": str(cwd), "env": env}).encode() + b"\n"
+        # a line that fits the pipe's buffer never waits on the runner (which may be writing to orc meanwhile)
+        if process is not None and process.poll() is None and process.stdin is not None and len(job) <= PIPE_SAFE:
             try:
-                process.stdin.write(json.dumps(job).encode() + b"\n")
+                process.stdin.write(job)
                 process.stdin.close()
                 self.used = True
                 return process
