@@ -19,7 +19,9 @@ for key, value in {"CI": "1", "OLIVE_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": 
 
 def pytest_configure(config):
     """The test set-up installs the browser the report page is tested in (Debian's chromium) where it can:
-    in CI, as root, with apt-get. Elsewhere, or when that fails, the browser tests skip and say why."""
+    in CI, as root, with apt-get. Elsewhere, or when that fails, the browser tests skip and say why.
+    A developer's ORC_WARM=1 is dropped: runs go to a warm worker only in the tests that ask for one."""
+    os.environ.pop("ORC_WARM", None)
     wanted = os.environ.get("CI") or os.environ.get("ORC_INSTALL_BROWSER")
     if not wanted or shutil.which("chromium") or not shutil.which("apt-get") or os.geteuid() != 0:
         return
