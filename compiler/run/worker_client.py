@@ -131,13 +131,11 @@ def _wait_gone(path: Path) -> None:
         time.sleep(0.02)
 
 
-def spawn(path: Path, project: Path, env: dict[str, str], idle: float | None = None) -> None:
+def spawn(path: Path, project: Path, env: dict[str, str]) -> None:
     """Start a worker for `project` with the environment its runs will have."""
     log = path.with_suffix(".log")
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     command = [sys.executable, "-m", "orc_olive.run.worker", "--socket", str(path), "--project", str(project)]
-    if idle is not None:
-        command += ["--idle", str(idle)]
     try:
         subprocess.Popen(command, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True)
     except OSError as exc:
