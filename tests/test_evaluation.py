@@ -392,7 +392,8 @@ def test_lora_holdout_int4_run_reports_eval_loss_perplexity_and_latency(tmp_path
     manifest = json.loads((tmp_path / "out" / "model.manifest.json").read_text())
     metrics = manifest["metrics"]
     assert set(metrics) == {"perplexity-perplexity", "latency-avg", "latency-p90", "size-bytes"}
-    assert 0 < metrics["latency-avg"] <= metrics["latency-p90"] < 10_000 and metrics["size-bytes"] > 100_000
+    # both measured (ms); the mean is not bounded by the 90th percentile: one slow sample on a busy machine lifts it above
+    assert 0 < metrics["latency-avg"] < 10_000 and 0 < metrics["latency-p90"] < 10_000 and metrics["size-bytes"] > 100_000
     lora = manifest["steps"][0]
     assert 0 < lora["eval_loss"] < 20 and math.isfinite(lora["train_loss"])
     perplexity = metrics["perplexity-perplexity"]
