@@ -79,6 +79,24 @@ def finish(code: int) -> None:
         os._exit(code)
 
 
+def changed_names(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """The names of the variables that differ between two environments (never their values: they may be secrets)."""
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+def enter(cwd: str, env: dict[str, str], start_cwd: str) -> None:
+    """Become the run `python -m` would start in `cwd` with `env` (for a process started elsewhere, in `start_cwd`):
+    that folder, exactly that environment, the folder first on sys.path, stdin from /dev/null."""
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    if sys.path and sys.path[0] == start_cwd:
+        sys.path[0] = os.getcwd()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
 def wait_for_job() -> str | None:
     """`-`: load EARLY, then take the run from one line on stdin (JSON: workflow, cwd, env) and become it:
     its folder, its environment, stdin from /dev/null. None at the end of stdin (orc did not need the run).
@@ -95,19 +113,12 @@ def wait_for_job() -> str | None:
     if not line.strip():
         return None
     job = json.loads(line)
-    workflow, env = str(job["workflow"]), {str(k): str(v) for k, v in job["env"].items()}
-    os.chdir(str(job["cwd"]))
-    changed = {k for k in env.keys() | start_env.keys() if env.get(k) != start_env.get(k)}
-    if any(not k.startswith("HF_") for k in changed):
+    workflow, cwd, env = str(job["workflow"]), str(job["cwd"]), {str(k): str(v) for k, v in job["env"].items()}
+    if any(not k.startswith("HF_") for k in changed_names(start_env, env)):
+        os.chdir(cwd)
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable, "-m", "orc_olive.run.lean_runner", workflow], env)
-    os.environ.clear()
-    os.environ.update(env)
-    if sys.path and sys.path[0] == start_cwd:  # where `python -m` in the run's folder would have put it
-        sys.path[0] = os.getcwd()
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+    enter(cwd, env, start_cwd)
     return workflow
 
 

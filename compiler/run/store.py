@@ -39,10 +39,11 @@ def entry_key(fingerprint: dict[str, Any]) -> str:
 
 def put(output: Path, top: dict[str, Path], keep: int) -> None:
     """Keep the model in place and its record as an entry (before a run or a restore replaces them)."""
-    data = manifest.read(top[".manifest.json"])
-    if keep <= 0 or not history.model_in_place(data, output) or not isinstance((data or {}).get("fingerprint"), dict):
+    if keep <= 0:  # every run comes here: nothing is read unless the store is in use
         return
-    assert data is not None
+    data = manifest.read(top[".manifest.json"])
+    if data is None or not history.model_in_place(data, output) or not isinstance(data.get("fingerprint"), dict):
+        return
     folder = store_folder(output)
     key = entry_key(data["fingerprint"])
     building = folder / f".building-{key}-{os.getpid()}"

@@ -54,10 +54,6 @@ def comparable_env(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k not in VOLATILE_ENV}
 
 
-def changed_names(a: dict[str, str], b: dict[str, str]) -> list[str]:
-    """The names of the variables that differ (never their values: they may be secrets)."""
-    a, b = comparable_env(a), comparable_env(b)
-    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
 def send(conn: socket.socket, message: dict[str, Any]) -> None:
@@ -119,6 +115,10 @@ class Worker:
         return True
 
     def preload(self, modules: tuple[str, ...] | list[str]) -> None:
+        """Import what is not loaded yet; the module stamps (stale()) and the frozen heap follow what was added."""
+        modules = [name for name in modules if name not in sys.modules]
+        if not modules:
+            return
         for name in modules:
             try:
                 __import__(name)
@@ -174,7 +174,7 @@ class Worker:
     def stale(self, env: Any) -> str:
         if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
             return "the request carried no environment"
-        names = changed_names(self.env, env)
+        names = lean_runner.changed_names(comparable_env(self.env), comparable_env(env))
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             return f"the environment differs from the worker's ({shown})"
@@ -241,18 +241,11 @@ def _become_run(message: dict[str, Any], output_fd: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        for fd in (null, output_fd):
-            os.close(fd)
-        os.chdir(str(message["cwd"]))
-        os.environ.clear()
-        os.environ.update(message["env"])
+        os.close(output_fd)
+        lean_runner.enter(str(message["cwd"]), message["env"], START_CWD)
         sys.argv = ["orc_olive.run.lean_runner", str(message["workflow"])]
-        if sys.path and sys.path[0] == START_CWD:
-            sys.path[0] = os.getcwd()
         numpy = sys.modules.get("numpy")
         if numpy is not None:
             numpy.random.seed(int.from_bytes(os.urandom(4), "little"))
